@@ -1,0 +1,91 @@
+/** Dispatch for the `lianwang` command: one entry per subcommand, each a thin call into a module. */
+import { schemaCommand } from './commands/schema.ts';
+import { validateCommand } from './commands/validate.ts';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run?: (args: string[]) => Promise<number>;
+  /** Set while the subcommand is reserved: the issue that brings it. */
+  comingIn?: string;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  validate: {
+    summary: 'check plant files; print every error with file:line:column and path',
+    usage: 'lianwang validate <file…>',
+    run: validateCommand,
+  },
+  schema: {
+    summary: 'write or check the JSON Schemas in config/schema/ (generated from the config model)',
+    usage: 'lianwang schema [--write | --check]',
+    run: schemaCommand,
+  },
+  sim: {
+    summary: 'run machine simulators (Modbus TCP/RTU, OPC UA) for a plant file',
+    usage: 'lianwang sim <plant.yaml>',
+    comingIn: 'the simulators issue',
+  },
+  gateway: {
+    summary: 'run an edge gateway: poll Modbus, subscribe OPC UA, publish Sparkplug B',
+    usage: 'lianwang gateway <gateway.yaml>',
+    comingIn: 'the gateway issue',
+  },
+  cloud: {
+    summary: 'run ingest, the stores, the rates API and the dashboard',
+    usage: 'lianwang cloud [options]',
+    comingIn: 'the cloud issue',
+  },
+  demo: {
+    summary: 'the end-to-end demo on embedded defaults (what `npm start` runs)',
+    usage: 'lianwang demo [--plant file] [--influx url]',
+    comingIn: 'the dashboard and demo issue',
+  },
+};
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}${c.comingIn ? ' (not yet available)' : ''}`,
+  );
+  return [
+    'lianwang (联网) — networks factory machines and measures the networked rate of digital equipment',
+    '',
+    'Usage: lianwang <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `lianwang <command> --help` for a command’s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    console.log(pkg.version);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`lianwang: unknown command "${name}"\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  if (!command.run) {
+    console.error(`lianwang ${name}: not available yet — it arrives with ${command.comingIn}.`);
+    return 2;
+  }
+  return command.run(rest);
+}

@@ -1,0 +1,15 @@
+/** The configuration model: schemas, kinds and loaders. */
+export { KINDS, type Kind, MACHINE_STATES, type MachineState } from './kinds/index.ts';
+export { type ConfigError, ConfigLoadError, formatError, formatPath } from './load/errors.ts';
+export { type LoadResult, loadPlantFile, loadPlantText } from './load/plant.ts';
+export {
+  ledgerDevices,
+  opcuaNodeId,
+  type Plant,
+  type ResolvedDevice,
+  type ResolvedEnterprise,
+  type ResolvedLine,
+} from './load/resolve.ts';
+export { INDUSTRIES, type Industry } from './model/common.ts';
+export type { Connectivity, ConnectivityType } from './model/connectivity.ts';
+export type { Point } from './model/point.ts';
