@@ -36,9 +36,11 @@ function messageOf(issue: z.core.$ZodIssue): string {
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${show(input)}`;
     case 'invalid_union':
       {
-        const options: unknown = (issue as { options?: unknown }).options;
+        const { options, discriminator } = issue as { options?: unknown; discriminator?: unknown };
         if (Array.isArray(options)) {
-          return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, got ${show(input)}`;
+          const value: unknown =
+            typeof discriminator === 'string' && isRecord(input) ? input[discriminator] : input;
+          return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, got ${show(value)}`;
         }
       }
       return issue.message;
@@ -46,7 +48,7 @@ function messageOf(issue: z.core.$ZodIssue): string {
     case 'too_big':
     case 'invalid_format':
     case 'custom':
-      return issue.message.startsWith('expected') && input !== undefined
+      return issue.message.startsWith('expected') && !issue.message.includes(', got ') && isPrimitive(input)
         ? `${issue.message}, got ${show(input)}`
         : issue.message;
     default:
@@ -58,6 +60,9 @@ function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
-  const s = JSON.stringify(v) ?? String(v);
+  const s = JSON.stringify(v) ?? typeof v;
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isPrimitive = (v: unknown): boolean => v !== undefined && (v === null || typeof v !== 'object');

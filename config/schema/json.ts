@@ -27,7 +27,8 @@ export function vocabulary(schema: z.ZodType): Set<string> {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [k, v] of Object.entries(node)) {
-        if (k === 'properties' && v && typeof v === 'object') for (const p of Object.keys(v)) names.add(p);
+        if (k === 'properties' && v && typeof v === 'object')
+          for (const p of Object.keys(v as object)) names.add(p);
         walk(v);
       }
     }
