@@ -1,5 +1,6 @@
 /** Dispatch for the `lianwang` command: one entry per subcommand, each a thin call into a module. */
 import { schemaCommand } from './commands/schema.ts';
+import { simCommand } from './commands/sim.ts';
 import { validateCommand } from './commands/validate.ts';
 
 export interface Command {
@@ -23,8 +24,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   sim: {
     summary: 'run machine simulators (Modbus TCP/RTU, OPC UA) for a plant file',
-    usage: 'lianwang sim <plant.yaml>',
-    comingIn: 'the simulators issue',
+    usage:
+      'lianwang sim <plant.yaml> [--enterprise id] [--line id] [--speed n] [--seed n] [--bind addr] [--control-port n] [--pki dir] [--faults file]\n' +
+      '       lianwang sim fault <device> <type> [--for 5m] [--latency ms] [--code 4|6] [--down ms] [--control url]\n' +
+      '       lianwang sim clear <device> [type] [--control url]',
+    run: simCommand,
   },
   gateway: {
     summary: 'run an edge gateway: poll Modbus, subscribe OPC UA, publish Sparkplug B',

@@ -3,6 +3,7 @@ export { KINDS, type Kind, MACHINE_STATES, type MachineState } from './kinds/ind
 export { type ConfigError, ConfigLoadError, formatError, formatPath } from './load/errors.ts';
 export { type LoadResult, loadPlantFile, loadPlantText } from './load/plant.ts';
 export {
+  findDevice,
   ledgerDevices,
   opcuaNodeId,
   type Plant,
@@ -13,3 +14,4 @@ export {
 export { INDUSTRIES, type Industry } from './model/common.ts';
 export type { Connectivity, ConnectivityType } from './model/connectivity.ts';
 export type { Point } from './model/point.ts';
+export { FAULT_TYPES, type FaultEvent, type FaultType, parseDuration } from './model/faults.ts';

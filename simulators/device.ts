@@ -4,7 +4,7 @@
  * they consult `fault()` to misbehave the way a broken device would.
  */
 import { EventEmitter } from 'node:events';
-import type { MachineState, ResolvedDevice } from '../config/index.ts';
+import type { MachineState, Point, ResolvedDevice } from '../config/index.ts';
 import { Rng } from '../config/random.ts';
 import type { FaultSpec, FaultType } from './faults/types.ts';
 import type { BehaviourModel, MachineCore, Value } from './models/types.ts';
@@ -23,6 +23,7 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   #values: Readonly<Record<string, Value>> | undefined;
   #frozen: Readonly<Record<string, Value>> | undefined;
   readonly #faults = new Map<FaultType, FaultSpec>();
+  readonly #extra: readonly Point[];
   /** Requests or reads served, for the live table. */
   served = 0;
 
@@ -35,6 +36,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
     this.#model = model;
     this.#rng = new Rng(seed);
     this.#state = model.init(this.#rng);
+    const modelled = new Set(Object.keys(model.read(this.#state)));
+    this.#extra = device.points.filter((p) => !modelled.has(p.name));
   }
 
   /** Stable key: `<enterprise>/<device>`. */
@@ -52,7 +55,8 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
 
   /** Advances the model by `dt` simulated seconds (split into ≤ 1 s steps). */
   step(dt: number): void {
-    for (let left = dt; left > 1e-9; left -= 1) this.#state = this.#model.step(this.#state, Math.min(1, left), this.#rng);
+    for (let left = dt; left > 1e-9; left -= 1)
+      this.#state = this.#model.step(this.#state, Math.min(1, left), this.#rng);
     this.#values = undefined;
     this.emit('tick');
   }
@@ -97,8 +101,30 @@ export class SimDevice extends EventEmitter<SimDeviceEvents> {
   }
 
   #raw(): Readonly<Record<string, Value>> {
-    this.#values ??= this.#model.read(this.#state);
+    if (!this.#values) {
+      const modelled = this.#model.read(this.#state);
+      this.#values = this.#extra.length ? { ...modelled, ...this.#extraValues() } : modelled;
+    }
     return this.#values;
+  }
+
+  /**
+   * Points the plant file adds beyond the kind's map have no physics: they follow a slow,
+   * deterministic wave inside their range (10-minute period) so clients see live data.
+   */
+  #extraValues(): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    const t = this.#state.time;
+    this.#extra.forEach((p, i) => {
+      if (p.type === 'bool') out[p.name] = Math.sin((2 * Math.PI * t) / 600 + i) > 0;
+      else if (p.type === 'string') out[p.name] = '';
+      else {
+        const [lo, hi] = p.range ?? [0, 100];
+        const v = lo + ((hi - lo) * (1 + Math.sin((2 * Math.PI * t) / 600 + i))) / 2;
+        out[p.name] = p.type.startsWith('float') ? v : Math.round(v);
+      }
+    });
+    return out;
   }
 
   #corrupt(values: Readonly<Record<string, Value>>): Record<string, Value> {

@@ -12,7 +12,7 @@ import { Scenario } from '../model/scenario.ts';
 import { generateEnterprises } from '../scenario/generate.ts';
 import { vocabulary } from '../schema/json.ts';
 import type { ConfigError, ConfigIssue } from './errors.ts';
-import { type Plant, resolveEnterprise } from './resolve.ts';
+import { findDevice, type Plant, resolveEnterprise } from './resolve.ts';
 import { checkPlant, type SemanticInput } from './semantics.ts';
 import { locate, parseYaml } from './yaml.ts';
 import { fromZodIssues } from './zod-issues.ts';
@@ -76,14 +76,25 @@ export function loadPlantText(
     errors.sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, errors };
   }
-  return {
-    ok: true,
-    value: {
-      file,
-      region: semantic.region,
-      enterprises: semantic.enterprises.map((e) => resolveEnterprise(e, kinds)),
-    },
-  };
+  const enterprises = semantic.enterprises.map((e) => resolveEnterprise(e, kinds));
+  const faults = result.data.faults ?? [];
+  const faultIssues = faults.flatMap((f, i): ConfigIssue[] => {
+    const found = findDevice({ enterprises }, f.device);
+    if (typeof found === 'string') return [{ path: ['faults', i, 'device'], message: found }];
+    if (found.connectivity.type === 'none') {
+      return [
+        {
+          path: ['faults', i, 'device'],
+          message: `device "${f.device}" is not connected, so it is not simulated`,
+        },
+      ];
+    }
+    return [];
+  });
+  if (faultIssues.length) {
+    return { ok: false, errors: faultIssues.map((i) => ({ file, ...locate(parsed.source, i), ...i })) };
+  }
+  return { ok: true, value: { file, region: semantic.region, enterprises, faults } };
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Kind } from '../kinds/define.ts';
 import type { Industry } from '../model/common.ts';
 import type { Connectivity } from '../model/connectivity.ts';
+import type { FaultEvent } from '../model/faults.ts';
 import type { Device, Enterprise, Region } from '../model/plant.ts';
 import type { Point } from '../model/point.ts';
 
@@ -37,6 +38,8 @@ export interface Plant {
   file: string;
   region: Region;
   enterprises: ResolvedEnterprise[];
+  /** The simulators' fault timeline, if the file has one. */
+  faults: FaultEvent[];
 }
 
 /** Merges kind defaults with the device's own points; shares the kind's array when unchanged. */
@@ -81,4 +84,20 @@ export function* ledgerDevices(plant: Plant): Generator<ResolvedDevice> {
  */
 export function opcuaNodeId(device: ResolvedDevice, point: Point): string {
   return point.opcua?.nodeId ?? `ns=1;s=${device.enterprise}/${device.line}/${device.id}/${point.name}`;
+}
+
+/**
+ * Finds a device by "<enterprise>/<device>" or by a bare device id that is unique in the plant.
+ * Returns an error message when there is no such device or the id is ambiguous.
+ */
+export function findDevice(plant: Pick<Plant, 'enterprises'>, ref: string): ResolvedDevice | string {
+  const [ent, id] = ref.includes('/') ? ref.split('/', 2) : [undefined, ref];
+  const found: ResolvedDevice[] = [];
+  for (const e of plant.enterprises) {
+    if (ent !== undefined && e.id !== ent) continue;
+    for (const l of e.lines) for (const d of l.devices) if (d.id === id) found.push(d);
+  }
+  if (found.length === 1 && found[0]) return found[0];
+  if (!found.length) return `no device "${ref}" in the plant`;
+  return `device id "${ref}" is ambiguous (${found.map((d) => `${d.enterprise}/${d.id}`).join(', ')}): write <enterprise>/<device>`;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Id, INDUSTRIES, NonEmpty } from './common.ts';
 import { Connectivity } from './connectivity.ts';
 import { Point } from './point.ts';
+import { FaultEvent } from './faults.ts';
 import { Scenario } from './scenario.ts';
 
 export const City = z.strictObject({
@@ -63,6 +64,7 @@ export const PlantFile = z
     region: Region,
     enterprises: z.array(Enterprise).optional(),
     scenario: Scenario.optional(),
+    faults: z.array(FaultEvent).optional().describe('Fault timeline for the simulators (simulated time).'),
   })
   .refine((p) => (p.enterprises === undefined) !== (p.scenario === undefined), {
     error: 'expected exactly one of "enterprises" (a written ledger) or "scenario" (a generated one)',

@@ -1,17 +1,7 @@
-/** Fault types a simulated device can suffer, as seen by a client. */
-export const FAULT_TYPES = [
-  'offline', // Modbus: port closed / connection refused for its unit; OPC UA: variables BadNotConnected
-  'hang', // accepts the connection, never answers
-  'slow', // answers after `latencyMs`
-  'exception', // Modbus exception `exceptionCode` (04 device failure or 06 busy)
-  'garbage', // malformed frames
-  'stuck', // values freeze at their last value
-  'out-of-range', // values beyond the point's range
-  'nan', // floats read NaN
-  'bad-status', // OPC UA Bad status (BadDeviceFailure); Modbus: exception 04
-  'restart', // the serving process restarts: connections dropped, served again after `downMs`
-] as const;
-export type FaultType = (typeof FAULT_TYPES)[number];
+/** Fault types a simulated device can suffer, as seen by a client (defined in config/model/faults.ts). */
+import type { FaultType } from '../../config/model/faults.ts';
+
+export { FAULT_TYPES, type FaultType } from '../../config/model/faults.ts';
 
 export interface FaultSpec {
   type: FaultType;
@@ -23,7 +13,7 @@ export interface FaultSpec {
   downMs?: number;
 }
 
-/** Faults after which a correct gateway gets no good-quality sample from the device. */
+/** Faults during which a correct gateway gets no good-quality sample from the device. */
 export const UNREACHABLE_FAULTS: ReadonlySet<FaultType> = new Set([
   'offline',
   'hang',
