@@ -1,7 +1,9 @@
 /** Dispatch for the `lianwang` command: one entry per subcommand, each a thin call into a module. */
-import { schemaCommand } from './commands/schema.ts';
-import { simCommand } from './commands/sim.ts';
-import { validateCommand } from './commands/validate.ts';
+// Commands load lazily: `lianwang validate` must not pay for node-opcua's start-up.
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => (args: string[]) => Promise<number>) =>
+  async (args: string[]) =>
+    pick(await load())(args);
 
 export interface Command {
   summary: string;
@@ -15,12 +17,18 @@ export const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check plant files; print every error with file:line:column and path',
     usage: 'lianwang validate <file…>',
-    run: validateCommand,
+    run: lazy(
+      () => import('./commands/validate.ts'),
+      (m) => m.validateCommand,
+    ),
   },
   schema: {
     summary: 'write or check the JSON Schemas in config/schema/ (generated from the config model)',
     usage: 'lianwang schema [--write | --check]',
-    run: schemaCommand,
+    run: lazy(
+      () => import('./commands/schema.ts'),
+      (m) => m.schemaCommand,
+    ),
   },
   sim: {
     summary: 'run machine simulators (Modbus TCP/RTU, OPC UA) for a plant file',
@@ -28,7 +36,10 @@ export const COMMANDS: Record<string, Command> = {
       'lianwang sim <plant.yaml> [--enterprise id] [--line id] [--speed n] [--seed n] [--bind addr] [--control-port n] [--pki dir] [--faults file]\n' +
       '       lianwang sim fault <device> <type> [--for 5m] [--latency ms] [--code 4|6] [--down ms] [--control url]\n' +
       '       lianwang sim clear <device> [type] [--control url]',
-    run: simCommand,
+    run: (args) =>
+      args[0] === 'fault' || args[0] === 'clear'
+        ? import('./commands/sim-control.ts').then((m) => m.simControlCommand(args))
+        : import('./commands/sim.ts').then((m) => m.simCommand(args)),
   },
   gateway: {
     summary: 'run an edge gateway: poll Modbus, subscribe OPC UA, publish Sparkplug B',

@@ -1,20 +1,16 @@
 /**
- * `lianwang sim <plant.yaml>` runs the simulated plant; `lianwang sim fault|clear …` talks to a
- * running simulator's control API.
+ * `lianwang sim <plant.yaml>`: runs the simulated plant with a live table until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { formatError, loadPlantFile, parseDuration } from '../../config/index.ts';
+import { formatError, loadPlantFile } from '../../config/index.ts';
 import { FaultsFile } from '../../config/model/faults.ts';
 import { startControlServer } from '../../simulators/control/http.ts';
 import { startSimulation } from '../../simulators/runtime/simulation.ts';
 import { renderTable, summaryLine } from '../../simulators/runtime/table.ts';
 
-const DEFAULT_CONTROL = 'http://[::1]:15080';
-
 export async function simCommand(args: string[]): Promise<number> {
-  if (args[0] === 'fault' || args[0] === 'clear') return controlCommand(args[0], args.slice(1));
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
@@ -83,60 +79,4 @@ export async function simCommand(args: string[]): Promise<number> {
   await control.close();
   await sim.stop();
   return 0;
-}
-
-async function controlCommand(verb: 'fault' | 'clear', args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      for: { type: 'string' },
-      latency: { type: 'string' },
-      code: { type: 'string' },
-      down: { type: 'string' },
-      control: { type: 'string', default: DEFAULT_CONTROL },
-    },
-  });
-  const [device, fault] = positionals;
-  if (!device || (verb === 'fault' && !fault)) {
-    console.error(`usage: lianwang sim fault <device> <type> [--for 5m] [--latency ms] [--code 4|6] [--down ms]
-       lianwang sim clear <device> [type]`);
-    return 2;
-  }
-  if (values.for !== undefined && parseDuration(values.for) === undefined) {
-    console.error(`--for: expected a duration like 90s or 5m, got "${values.for}"`);
-    return 2;
-  }
-  const base = values.control;
-  let res: Response;
-  try {
-    res =
-      verb === 'fault'
-        ? await fetch(`${base}/faults`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              device,
-              fault,
-              ...(values.for ? { for: values.for } : {}),
-              ...(values.latency ? { latencyMs: Number(values.latency) } : {}),
-              ...(values.code ? { exceptionCode: Number(values.code) } : {}),
-              ...(values.down ? { downMs: Number(values.down) } : {}),
-            }),
-          })
-        : await fetch(
-            `${base}/faults?${new URLSearchParams({ device, ...(fault ? { fault } : {}) }).toString()}`,
-            {
-              method: 'DELETE',
-            },
-          );
-  } catch (err) {
-    console.error(
-      `cannot reach the simulator's control API at ${base}: ${(err as Error).message} — is \`lianwang sim\` running?`,
-    );
-    return 1;
-  }
-  const body = await res.text();
-  (res.ok ? console.log : console.error)(body);
-  return res.ok ? 0 : 1;
 }

@@ -1,0 +1,47 @@
+/** Generates benchmark plants: many Modbus TCP devices and OPC UA machines with many variables. */
+import { stringify } from 'yaml';
+
+export interface BenchPlantOptions {
+  modbusDevices: number;
+  opcuaMachines: number;
+  /** Extra float points per OPC UA machine, on top of the kind's map. */
+  opcuaExtraPoints: number;
+  modbusBasePort: number;
+  opcuaPort: number;
+}
+
+export function benchPlantYaml(o: BenchPlantOptions): string {
+  const kinds = ['cnc-machining-centre', 'hydraulic-press', 'injection-moulding-machine', 'air-compressor', 'conveyor'];
+  const modbus = Array.from({ length: o.modbusDevices }, (_, i) => ({
+    id: `mb-${i}`,
+    kind: kinds[i % kinds.length],
+    connectivity: { type: 'modbus-tcp', host: '::1', port: o.modbusBasePort + i, unitId: 1 },
+  }));
+  const extra = Array.from({ length: o.opcuaExtraPoints }, (_, j) => ({
+    name: `zone_${j}`,
+    unit: '°C',
+    type: 'float32',
+    range: [0, 1200],
+  }));
+  const opcua = Array.from({ length: o.opcuaMachines }, (_, i) => ({
+    id: `ua-${i}`,
+    kind: 'reheating-furnace',
+    connectivity: { type: 'opcua', endpoint: `opc.tcp://[::1]:${o.opcuaPort}` },
+    points: extra,
+  }));
+  return stringify({
+    region: { id: 'bench', name: '基准', cities: [{ id: 'c', name: '基准市' }] },
+    enterprises: [
+      {
+        id: 'bench',
+        name: '基准企业',
+        city: 'c',
+        industry: 'equipment',
+        lines: [
+          { id: 'modbus', devices: modbus },
+          { id: 'opcua', devices: opcua },
+        ],
+      },
+    ],
+  });
+}
