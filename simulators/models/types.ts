@@ -8,7 +8,8 @@ import type { MachineState } from '../../config/index.ts';
 import type { Rng } from '../../config/random.ts';
 
 /** An engineering value: numbers; bigint for unscaled 64-bit counters; booleans; strings. */
-export type Value = number | bigint | boolean | string;
+export type { Value } from '../../wire/modbus/codec.ts';
+import type { Value } from '../../wire/modbus/codec.ts';
 
 /** What every model state carries (the shared kind header, config/kinds/define.ts). */
 export interface MachineCore {

@@ -22,9 +22,11 @@ afterAll(async () => {
 const api = async (method: string, route: string, body?: unknown) => {
   const res = await fetch(`${control.url}${route}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) };
+  return { status: res.status, body: await res.json() };
 };
 
 describe('control API', () => {
@@ -33,19 +35,36 @@ describe('control API', () => {
     const { status, body } = await api('GET', '/devices');
     expect(status).toBe(200);
     const devices = body as { device: string; protocol: string; address: string; reachable: boolean }[];
-    expect(devices.map((d) => d.device).sort()).toEqual(['t1/furnace', 't1/meter', 't1/press-a', 't1/press-b']);
+    expect(devices.map((d) => d.device).sort()).toEqual([
+      't1/furnace',
+      't1/meter',
+      't1/press-a',
+      't1/press-b',
+    ]);
     const meter = devices.find((d) => d.device === 't1/meter');
     expect(meter).toMatchObject({ protocol: 'modbus-tcp', reachable: true });
     expect(meter?.address).toBe(`[::1]:${sim.ports.get(1)}#1`);
   });
 
   it('injects, lists and clears faults; the ground truth follows', async () => {
-    const created = await api('POST', '/faults', { device: 'press-a', fault: 'exception', exceptionCode: 6, for: '10m' });
+    const created = await api('POST', '/faults', {
+      device: 'press-a',
+      fault: 'exception',
+      exceptionCode: 6,
+      for: '10m',
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ device: 't1/press-a', spec: { type: 'exception', exceptionCode: 6 } });
+    expect(created.body).toMatchObject({
+      device: 't1/press-a',
+      spec: { type: 'exception', exceptionCode: 6 },
+    });
     expect((await api('GET', '/faults')).body).toHaveLength(1);
     expect((await api('DELETE', '/faults?device=t1/press-a')).body).toEqual({ cleared: 1 });
-    const truth = (await api('GET', '/ground-truth')).body as { device: string; reachable: boolean; cause: string }[];
+    const truth = (await api('GET', '/ground-truth')).body as {
+      device: string;
+      reachable: boolean;
+      cause: string;
+    }[];
     expect(truth.filter((e) => e.device === 't1/press-a').map((e) => [e.reachable, e.cause])).toEqual([
       [true, 'simulation started'],
       [false, 'exception'],
@@ -62,7 +81,9 @@ describe('control API', () => {
       status: 404,
       body: { error: { code: 'unknown_device', message: 'no device "nope" in the plant' } },
     });
-    expect(await api('POST', '/faults', { device: 'meter', fault: 'hang', for: 'soon' })).toMatchObject({ status: 400 });
+    expect(await api('POST', '/faults', { device: 'meter', fault: 'hang', for: 'soon' })).toMatchObject({
+      status: 400,
+    });
     expect((await api('GET', '/nowhere')).status).toBe(404);
     const big = await fetch(`${control.url}/faults`, { method: 'POST', body: 'x'.repeat(100_000) });
     expect(big.status).toBe(413);
@@ -71,7 +92,19 @@ describe('control API', () => {
 
 describe('lianwang sim fault|clear', () => {
   it('injects and clears through the control API', async () => {
-    const fault = await run('node', ['bin/lianwang.js', 'sim', 'fault', 'meter', 'slow', '--latency', '50', '--for', '5m', '--control', control.url]);
+    const fault = await run('node', [
+      'bin/lianwang.js',
+      'sim',
+      'fault',
+      'meter',
+      'slow',
+      '--latency',
+      '50',
+      '--for',
+      '5m',
+      '--control',
+      control.url,
+    ]);
     expect(fault.code, fault.stderr).toBe(0);
     expect(sim.devices.get('t1/meter')?.fault('slow')).toEqual({ type: 'slow', latencyMs: 50 });
     const clear = await run('node', ['bin/lianwang.js', 'sim', 'clear', 'meter', '--control', control.url]);
@@ -80,7 +113,15 @@ describe('lianwang sim fault|clear', () => {
   });
 
   it('says so when no simulator is listening', async () => {
-    const r = await run('node', ['bin/lianwang.js', 'sim', 'fault', 'meter', 'hang', '--control', 'http://[::1]:9']);
+    const r = await run('node', [
+      'bin/lianwang.js',
+      'sim',
+      'fault',
+      'meter',
+      'hang',
+      '--control',
+      'http://[::1]:9',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("cannot reach the simulator's control API at http://[::1]:9");
   });

@@ -29,7 +29,7 @@ const modbusCode = (err: unknown) => (err as { modbusCode?: number }).modbusCode
 const failure = async (p: Promise<unknown>) =>
   p.then(
     () => undefined,
-    (err: unknown) => err as Error & { modbusCode?: number },
+    (err: unknown) => err as Error & { modbusCode?: number; code?: string },
   );
 
 beforeAll(async () => {
@@ -76,7 +76,7 @@ describe('Modbus faults seen by a client', () => {
     sim.faults.inject({ device: 'furnace', type: 'offline' });
     await waitFor(() => !c.isOpen, { what: 'the server to drop the connection', timeoutMs: 2000 });
     const refused = await failure(client(2, 1));
-    expect((refused)?.code ?? refused?.message).toMatch(/ECONNREFUSED/);
+    expect(refused?.code ?? refused?.message).toMatch(/ECONNREFUSED/);
     sim.faults.clear('furnace', 'offline');
     await waitFor(async () => Boolean(await client(2, 1).catch(() => undefined)), {
       what: 'the port to listen again',
