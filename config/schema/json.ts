@@ -4,10 +4,14 @@
  * test fails when they are stale.
  */
 import { z } from 'zod';
+import { FaultsFile } from '../model/faults.ts';
+import { GatewayFile } from '../model/gateway.ts';
 import { PlantFile } from '../model/plant.ts';
 
 export const SCHEMAS: Record<string, z.ZodType> = {
   'plant.schema.json': PlantFile,
+  'gateway.schema.json': GatewayFile,
+  'faults.schema.json': FaultsFile,
 };
 
 export function jsonSchema(name: string, schema: z.ZodType): Record<string, unknown> {
