@@ -1,12 +1,14 @@
 /**
  * `lianwang sim <plant.yaml>`: runs the simulated plant with a live table until SIGINT/SIGTERM.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { formatError, loadPlantFile } from '../../config/index.ts';
 import { FaultsFile } from '../../config/model/faults.ts';
 import { startControlServer } from '../../simulators/control/http.ts';
+import { gatewayConfigs } from '../../simulators/runtime/emit.ts';
 import { startSimulation } from '../../simulators/runtime/simulation.ts';
 import { renderTable, summaryLine } from '../../simulators/runtime/table.ts';
 
@@ -23,6 +25,8 @@ export async function simCommand(args: string[]): Promise<number> {
       'control-port': { type: 'string', default: '15080' },
       pki: { type: 'string' },
       faults: { type: 'string' },
+      'emit-gateway-config': { type: 'string' },
+      broker: { type: 'string', multiple: true },
     },
   });
   const file = positionals[0];
@@ -58,6 +62,18 @@ export async function simCommand(args: string[]): Promise<number> {
     ...(extraFaults ? { faults: extraFaults } : {}),
   });
   const control = await startControlServer(sim, { port: Number(values['control-port']) });
+  if (values['emit-gateway-config']) {
+    const dir = values['emit-gateway-config'];
+    await mkdir(dir, { recursive: true });
+    for (const [enterprise, config] of gatewayConfigs(sim, values.broker ? { brokers: values.broker } : {})) {
+      const out = path.join(dir, `${enterprise}.yaml`);
+      await writeFile(
+        out,
+        `# Written by lianwang sim --emit-gateway-config for ${file}\n${stringify(config)}`,
+      );
+      console.error(`wrote ${out}`);
+    }
+  }
   console.error(`${sim.devices.size} devices simulated; control API on ${control.url}`);
 
   const tty = process.stdout.isTTY;

@@ -126,3 +126,28 @@ describe('lianwang sim fault|clear', () => {
     expect(r.stderr).toContain("cannot reach the simulator's control API at http://[::1]:9");
   });
 });
+
+describe('--emit-gateway-config', () => {
+  it('writes one valid gateway file per enterprise with the served addresses', async () => {
+    const { gatewayConfigs } = await import('../../simulators/runtime/emit.ts');
+    const { GatewayFile } = await import('../../config/model/gateway.ts');
+    const configs = gatewayConfigs(sim, { brokers: ['mqtt://[::1]:1883'] });
+    expect([...configs.keys()]).toEqual(['t1']);
+    const parsed = GatewayFile.parse(configs.get('t1'));
+    expect(parsed.gateway).toMatchObject({ group: 't1', node: 't1-gw' });
+    const meter = parsed.gateway.devices?.find((d) => d.id === 'meter');
+    expect(meter?.connectivity).toMatchObject({
+      type: 'modbus-tcp',
+      host: '::1',
+      port: sim.ports.get(1),
+      unitId: 1,
+    });
+    expect(meter?.points?.map((p) => p.name)).toEqual(['torque']);
+    expect(parsed.gateway.devices?.map((d) => d.id).sort()).toEqual([
+      'furnace',
+      'meter',
+      'press-a',
+      'press-b',
+    ]);
+  });
+});
