@@ -32,7 +32,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lianwang-gw-'));
   const config = gatewayConfigs(sim).get('t1');
   if (!config) throw new Error('no gateway config');
-  config.polling = { interval: '200ms', timeout: '150ms', backoffMin: '100ms', backoffMax: '400ms' } as never;
+  config.polling = { interval: '200ms', timeout: '150ms', backoffMin: '100ms', backoffMax: '400ms' };
   await writeFile(path.join(dir, 'gw.yaml'), stringify(config));
   const gw = await loadGatewayFile(path.join(dir, 'gw.yaml'));
   if (!gw.ok) throw new Error(gw.errors.map(formatError).join('\n'));
