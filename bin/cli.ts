@@ -43,8 +43,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   gateway: {
     summary: 'run an edge gateway: poll Modbus, subscribe OPC UA, publish Sparkplug B',
-    usage: 'lianwang gateway <gateway.yaml>',
-    comingIn: 'the gateway issue',
+    usage: 'lianwang gateway <gateway.yaml>   (SIGHUP reloads the file; LOG_LEVEL=debug for more)',
+    run: lazy(
+      () => import('./commands/gateway.ts'),
+      (m) => m.gatewayCommand,
+    ),
   },
   cloud: {
     summary: 'run ingest, the stores, the rates API and the dashboard',

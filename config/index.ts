@@ -15,5 +15,10 @@ export { INDUSTRIES, type Industry } from './model/common.ts';
 export type { Connectivity, ConnectivityType } from './model/connectivity.ts';
 export type { Point } from './model/point.ts';
 export { FAULT_TYPES, type FaultEvent, type FaultType, parseDuration } from './model/faults.ts';
-export { type CollectDevice, type CollectPoint, loadGatewayFile, type ResolvedGateway } from './load/gateway.ts';
+export {
+  type CollectDevice,
+  type CollectPoint,
+  loadGatewayFile,
+  type ResolvedGateway,
+} from './load/gateway.ts';
 export type { GatewayFile } from './model/gateway.ts';

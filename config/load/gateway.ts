@@ -42,13 +42,19 @@ export interface ResolvedGateway {
 
 let gatewayVocabulary: Set<string> | undefined;
 
-export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, Kind> = KINDS): Promise<LoadResult<ResolvedGateway>> {
+export async function loadGatewayFile(
+  file: string,
+  kinds: ReadonlyMap<string, Kind> = KINDS,
+): Promise<LoadResult<ResolvedGateway>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: [], message: `cannot read file (${code})` }] };
+    return {
+      ok: false,
+      errors: [{ file, line: 1, column: 1, path: [], message: `cannot read file (${code})` }],
+    };
   }
   const parsed = parseYaml(text, file);
   if (parsed.errors.length) return { ok: false, errors: parsed.errors };
@@ -65,7 +71,11 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
   let plant: Plant | undefined;
   if (g.plant) {
     const loaded = await loadPlantFile(path.resolve(path.dirname(file), g.plant), kinds);
-    if (!loaded.ok) return fail([{ path: ['gateway', 'plant'], message: `the plant file has ${loaded.errors.length} error(s)` }], loaded.errors);
+    if (!loaded.ok)
+      return fail(
+        [{ path: ['gateway', 'plant'], message: `the plant file has ${loaded.errors.length} error(s)` }],
+        loaded.errors,
+      );
     plant = loaded.value;
   }
   const issues: ConfigIssue[] = [];
@@ -74,15 +84,20 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
     if (group === undefined) return config.polling.interval;
     const ms = groups[group];
     if (ms === undefined) {
-      issues.push({ path: at, message: `unknown poll group "${group}"; known: ${Object.keys(groups).join(', ') || '(none)'}` });
+      issues.push({
+        path: at,
+        message: `unknown poll group "${group}"; known: ${Object.keys(groups).join(', ') || '(none)'}`,
+      });
       return config.polling.interval;
     }
     return ms;
   };
 
   const selected: GatewayDevice[] = g.devices ?? defaultSelection(plant, g.enterprise);
-  if (!g.devices && !plant) issues.push({ path: ['gateway'], message: 'expected "plant" (with "enterprise") or "devices"' });
-  if (g.plant && !g.enterprise) issues.push({ path: ['gateway', 'enterprise'], message: 'required with "plant"' });
+  if (!g.devices && !plant)
+    issues.push({ path: ['gateway'], message: 'expected "plant" (with "enterprise") or "devices"' });
+  if (g.plant && !g.enterprise)
+    issues.push({ path: ['gateway', 'enterprise'], message: 'required with "plant"' });
   const devices: CollectDevice[] = [];
   const seen = new Set<string>();
   selected.forEach((sel, i) => {
@@ -91,7 +106,12 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
     seen.add(sel.id);
     let device: ResolvedDevice | undefined;
     if (sel.kind !== undefined) {
-      const inline = Device.safeParse({ id: sel.id, kind: sel.kind, connectivity: sel.connectivity, points: sel.points });
+      const inline = Device.safeParse({
+        id: sel.id,
+        kind: sel.kind,
+        connectivity: sel.connectivity,
+        points: sel.points,
+      });
       const kind = kinds.get(sel.kind);
       if (!kind) issues.push({ path: [...at, 'kind'], message: `unknown kind "${sel.kind}"` });
       if (!inline.success || !kind) return;
@@ -113,17 +133,28 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
       }
       device = found;
     } else {
-      issues.push({ path: [...at, 'kind'], message: 'inline devices need "kind" and "connectivity" (no plant referenced)' });
+      issues.push({
+        path: [...at, 'kind'],
+        message: 'inline devices need "kind" and "connectivity" (no plant referenced)',
+      });
       return;
     }
     const connectivity = sel.connectivity ?? device.connectivity;
     if (connectivity.type === 'none') {
-      issues.push({ path: [...at, 'id'], message: `device "${sel.id}" has no connectivity: nothing to collect` });
+      issues.push({
+        path: [...at, 'id'],
+        message: `device "${sel.id}" has no connectivity: nothing to collect`,
+      });
       return;
     }
     const names = new Set(device.points.map((p) => p.name));
     for (const name of Object.keys(sel.pointOptions ?? {})) {
-      if (!names.has(name)) issues.push({ path: [...at, 'pointOptions', name], atKey: true, message: `no point "${name}" on ${sel.id}` });
+      if (!names.has(name))
+        issues.push({
+          path: [...at, 'pointOptions', name],
+          atKey: true,
+          message: `no point "${name}" on ${sel.id}`,
+        });
     }
     const deviceInterval = intervalOf(sel.pollGroup, [...at, 'pollGroup']);
     const points = device.points.flatMap((point): CollectPoint[] => {
@@ -132,7 +163,10 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
       return [
         {
           point,
-          intervalMs: o?.pollGroup === undefined ? deviceInterval : intervalOf(o.pollGroup, [...at, 'pointOptions', point.name, 'pollGroup']),
+          intervalMs:
+            o?.pollGroup === undefined
+              ? deviceInterval
+              : intervalOf(o.pollGroup, [...at, 'pointOptions', point.name, 'pollGroup']),
           deadband: o?.deadband ?? sel.deadband ?? 0,
           scale: o?.scale ?? 1,
           offset: o?.offset ?? 0,
@@ -144,11 +178,18 @@ export async function loadGatewayFile(file: string, kinds: ReadonlyMap<string, K
   if (issues.length) return fail(issues);
   return {
     ok: true,
-    value: { file, config, devices, bufferDir: path.resolve(config.buffer.dir ?? `.data/gateway/${g.group}-${g.node}`) },
+    value: {
+      file,
+      config,
+      devices,
+      bufferDir: path.resolve(config.buffer.dir ?? `.data/gateway/${g.group}-${g.node}`),
+    },
   };
 }
 
 function defaultSelection(plant: Plant | undefined, enterprise: string | undefined): GatewayDevice[] {
   const e = plant?.enterprises.find((x) => x.id === enterprise);
-  return (e?.lines ?? []).flatMap((l) => l.devices.filter((d) => d.connectivity.type !== 'none').map((d) => ({ id: d.id })));
+  return (e?.lines ?? []).flatMap((l) =>
+    l.devices.filter((d) => d.connectivity.type !== 'none').map((d) => ({ id: d.id })),
+  );
 }

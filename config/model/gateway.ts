@@ -17,7 +17,11 @@ const BrokerUrl = z
 
 const PointOptions = z.strictObject({
   pollGroup: Id.optional().describe('Poll group name (polling.groups); default: the device’s.'),
-  deadband: z.number().min(0).optional().describe('Report only changes larger than this (engineering units).'),
+  deadband: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('Report only changes larger than this (engineering units).'),
   scale: z.number().optional().describe('Extra gateway-side scaling: value × scale + offset.'),
   offset: z.number().optional(),
   enabled: z.boolean().default(true),
@@ -28,7 +32,9 @@ export const GatewayDevice = z
     id: Id.describe('Device id in the plant’s enterprise, or of the inline device.'),
     line: Id.optional().describe('Inline devices: the line they belong to (default "default").'),
     kind: Id.optional().describe('Inline devices only: the device kind.'),
-    connectivity: Connectivity.optional().describe('Inline devices, or an override of the plant’s (e.g. another port).'),
+    connectivity: Connectivity.optional().describe(
+      'Inline devices, or an override of the plant’s (e.g. another port).',
+    ),
     points: z.array(Point).optional().describe('Inline devices only: points beyond the kind’s map.'),
     pollGroup: Id.optional(),
     deadband: z.number().min(0).optional().describe('Default deadband for the device’s points.'),
@@ -50,8 +56,14 @@ export const GatewayFile = z
         .describe('Devices to collect; default: every connected device of the enterprise.'),
     }),
     mqtt: z.strictObject({
-      brokers: z.array(BrokerUrl).min(1).describe('Tried in order; the next on failure (IPv6 literals in brackets).'),
-      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(4).describe('4 = MQTT 3.1.1 (aedes), 5 = MQTT 5.'),
+      brokers: z
+        .array(BrokerUrl)
+        .min(1)
+        .describe('Tried in order; the next on failure (IPv6 literals in brackets).'),
+      protocolVersion: z
+        .union([z.literal(4), z.literal(5)])
+        .default(4)
+        .describe('4 = MQTT 3.1.1 (aedes), 5 = MQTT 5.'),
       clientId: z.string().optional(),
       username: z.string().optional(),
       password: z.string().optional(),
@@ -70,14 +82,21 @@ export const GatewayFile = z
     }),
     sparkplug: z
       .strictObject({
-        mode: z.enum(['sparkplug', 'json']).default('sparkplug').describe('json: lianwang/{enterprise}/{device}/data.'),
+        mode: z
+          .enum(['sparkplug', 'json'])
+          .default('sparkplug')
+          .describe('json: lianwang/{enterprise}/{device}/data.'),
         qos: z.union([z.literal(0), z.literal(1)]).default(1),
-        primaryHostId: Id.optional().describe('Wait for this host application’s STATE online before publishing.'),
+        primaryHostId: Id.optional().describe(
+          'Wait for this host application’s STATE online before publishing.',
+        ),
       })
       .default({ mode: 'sparkplug', qos: 1 }),
     buffer: z
       .strictObject({
-        dir: NonEmpty.optional().describe('Default: .data/gateway/<group>-<node> (relative to the working directory).'),
+        dir: NonEmpty.optional().describe(
+          'Default: .data/gateway/<group>-<node> (relative to the working directory).',
+        ),
         maxBytes: intRange(1 << 20, 2 ** 40).default(1 << 30),
         maxAge: Duration.default(7 * 86_400_000),
       })
@@ -91,7 +110,14 @@ export const GatewayFile = z
         backoffMin: Duration.default(1000),
         backoffMax: Duration.default(30_000),
       })
-      .default({ interval: 1000, groups: {}, timeout: 1000, maxGap: 16, backoffMin: 1000, backoffMax: 30_000 }),
+      .default({
+        interval: 1000,
+        groups: {},
+        timeout: 1000,
+        maxGap: 16,
+        backoffMin: 1000,
+        backoffMax: 30_000,
+      }),
     http: z
       .union([
         z.literal(false),

@@ -15,14 +15,16 @@ export interface Mosquitto {
 }
 
 /** A mosquitto 2 broker (MQTT 5, shared subscriptions) on an ephemeral port, anonymous, in memory. */
-export async function startMosquitto(opts: { timeoutMs?: number } = {}): Promise<Mosquitto> {
-  const port = await freePort();
+export async function startMosquitto(
+  opts: { timeoutMs?: number; port?: number; persistenceDir?: string } = {},
+): Promise<Mosquitto> {
+  const port = opts.port ?? (await freePort());
   const url = `mqtt://[::1]:${port}`;
   const daemon = await startDaemon({
     binary: mosquittoBinary,
     args: async (dir) => {
       const file = path.join(dir, 'mosquitto.conf');
-      await writeFile(file, config(port));
+      await writeFile(file, config(port, opts.persistenceDir));
       return ['-c', file];
     },
     ready: () => connects(url),
@@ -35,10 +37,14 @@ export async function startMosquitto(opts: { timeoutMs?: number } = {}): Promise
 // `listener PORT ::` is IPv6 only (mosquitto sets IPV6_V6ONLY), hence the second IPv4 listener.
 // max_queued_messages 0 means unlimited: the default 1000 silently drops QoS 1/2 messages queued for a
 // slow subscriber, which would turn a slow ingest into lost data instead of a visible backlog.
-function config(port: number): string {
+// With a persistence directory, sessions and queued messages survive a restart (saved on SIGTERM).
+function config(port: number, persistenceDir?: string): string {
+  const persistence = persistenceDir
+    ? `persistence true\npersistence_location ${persistenceDir}/\nautosave_interval 1`
+    : 'persistence false';
   return `per_listener_settings false
 allow_anonymous true
-persistence false
+${persistence}
 set_tcp_nodelay true
 max_queued_messages 0
 log_dest stdout

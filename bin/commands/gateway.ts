@@ -1,0 +1,56 @@
+/**
+ * `lianwang gateway <gateway.yaml>`: runs an edge gateway until SIGINT/SIGTERM (graceful:
+ * NDEATH, queue flushed); SIGHUP re-reads the file and restarts the gateway's collection.
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { formatError, loadGatewayFile } from '../../config/index.ts';
+import { buildGateway, type Gateway } from '../../gateway/app.ts';
+import { type OpsServer, startOpsServer } from '../../gateway/ops/http.ts';
+
+export async function gatewayCommand(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const file = positionals[0];
+  if (!file) {
+    console.error('lianwang gateway: expected a gateway file, e.g. config/gateways/ts-steel.yaml');
+    return 2;
+  }
+  const log = pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
+  const load = async () => {
+    const loaded = await loadGatewayFile(file);
+    if (!loaded.ok) for (const e of loaded.errors) console.error(formatError(e));
+    return loaded.ok ? loaded.value : undefined;
+  };
+  const first = await load();
+  if (!first) return 1;
+  let gw: Gateway = buildGateway(first, { log });
+  let ops: OpsServer | undefined;
+  await gw.start();
+  const http = first.config.http;
+  if (http) {
+    ops = await startOpsServer(gw, http.host, http.port);
+    log.info({ url: ops.url }, 'health and metrics');
+  }
+  const reload = async () => {
+    const next = await load();
+    if (!next) {
+      log.error({ file }, 'reload refused: the file has errors; still running the previous configuration');
+      return;
+    }
+    log.info({ file }, 'reloading');
+    await ops?.close();
+    await gw.stop();
+    gw = buildGateway(next, { log });
+    await gw.start();
+    if (next.config.http) ops = await startOpsServer(gw, next.config.http.host, next.config.http.port);
+  };
+  process.on('SIGHUP', () => void reload());
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info({}, 'stopping');
+  await ops?.close();
+  await gw.stop();
+  return 0;
+}

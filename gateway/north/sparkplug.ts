@@ -1,0 +1,444 @@
+/**
+ * The Sparkplug B edge node (spec 3.0 ch. 5–6): NBIRTH/NDEATH with a bdSeq that survives
+ * restarts, Will = NDEATH, seq over every message, aliases in DATA, DBIRTH when a device is
+ * reachable and DDEATH when it is not, rebirth on NCMD, and store-and-forward: whatever cannot
+ * be delivered now goes to the disk queue and is replayed oldest first as historical DDATA
+ * while live data keeps flowing.
+ */
+import type { MqttClient } from 'mqtt';
+import type { GatewayFile } from '../../config/index.ts';
+import {
+  BD_SEQ,
+  decodePayload,
+  encodePayload,
+  type Metric,
+  NODE_CONTROL_REBIRTH,
+  nextSeq,
+  parseTopic,
+  SparkplugType,
+  topic,
+} from '../../wire/sparkplug/index.ts';
+import type { DiskQueue, QueueEntry, QueueRecord } from '../buffer/disk-queue.ts';
+import { nextBdSeq } from './bdseq.ts';
+import { MqttLink } from './mqtt-link.ts';
+import type { DeviceMeta, DeviceStatus, DriverLog, NorthStats, Publisher, Reading } from './types.ts';
+
+export interface SparkplugContext {
+  config: GatewayFile;
+  devices: readonly DeviceMeta[];
+  queue: DiskQueue;
+  bufferDir: string;
+  log: DriverLog;
+}
+
+interface Last {
+  value: Reading['value'];
+  good: boolean;
+  time: number;
+}
+
+const REPLAY_BATCH = 256;
+
+export class SparkplugPublisher implements Publisher {
+  readonly #ctx: SparkplugContext;
+  readonly #group: string;
+  readonly #node: string;
+  readonly #qos: 0 | 1;
+  readonly #link: MqttLink;
+  readonly #devices = new Map<string, DeviceMeta>();
+  readonly #aliases = new Map<string, number>();
+  readonly #types = new Map<string, number>();
+  readonly #last = new Map<string, Map<string, Last>>();
+  readonly #status = new Map<string, DeviceStatus>();
+  readonly #born = new Set<string>();
+  #bdSeq = 0;
+  #seq = 0;
+  #pending: QueueRecord[] = [];
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #replaying = false;
+  /** Messages awaiting PUBACK → what to do if they never get it. */
+  readonly #inFlight = new Map<number, () => void>();
+  #nextToken = 0;
+  readonly #stats: NorthStats = {
+    connected: false,
+    broker: undefined,
+    connects: 0,
+    connectFailures: 0,
+    published: {},
+    pointsPublished: 0,
+    pointsQueued: 0,
+    pointsReplayed: 0,
+    inFlight: 0,
+    rebirths: 0,
+    commandsIgnored: 0,
+  };
+
+  constructor(ctx: SparkplugContext) {
+    this.#ctx = ctx;
+    this.#group = ctx.config.gateway.group;
+    this.#node = ctx.config.gateway.node;
+    this.#qos = ctx.config.sparkplug.qos;
+    let alias = 100; // 1–99: node metrics
+    for (const d of ctx.devices) {
+      this.#devices.set(d.key, d);
+      for (const p of d.points) {
+        this.#aliases.set(`${d.key}|${p.name}`, alias++);
+        this.#types.set(`${d.key}|${p.name}`, p.datatype);
+      }
+    }
+    this.#link = new MqttLink({
+      mqtt: ctx.config.mqtt,
+      clientId: ctx.config.mqtt.clientId ?? `lianwang-${this.#group}-${this.#node}`,
+      log: ctx.log,
+      will: () => this.#will(),
+      onConnect: (client) => this.#online(client),
+      onUp: (client) => void this.#replay(client),
+      onDisconnect: () => {
+        this.#born.clear();
+        this.#stats.connected = false;
+        // Whatever the broker never acknowledged is not delivered: back to the queue / replay.
+        const lost = [...this.#inFlight.values()];
+        this.#inFlight.clear();
+        this.#stats.inFlight = 0;
+        for (const fail of lost) fail();
+      },
+      onMessage: (t, payload) => this.#command(t, payload),
+    });
+  }
+
+  start(): Promise<void> {
+    this.#link.start();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.#link.stop(async (client) => {
+      // A deliberate disconnect publishes the NDEATH itself (the broker only sends the Will on loss).
+      await client.publishAsync(topic.ndeath(this.#group, this.#node), this.#deathPayload(), { qos: 1 });
+    });
+    clearTimeout(this.#flushTimer);
+    this.#flush();
+    await this.#flushing;
+  }
+
+  stats(): NorthStats {
+    return {
+      ...this.#stats,
+      connected: this.#link.connected,
+      broker: this.#link.broker,
+      connects: this.#link.connects,
+      connectFailures: this.#link.failures,
+    };
+  }
+
+  status(device: string, status: DeviceStatus): void {
+    this.#status.set(device, status);
+    const client = this.#link.client;
+    if (!client) return;
+    if (status.state === 'offline' && this.#born.has(device)) this.#death(client, device);
+    else if (status.state !== 'offline' && status.state !== 'connecting' && !this.#born.has(device))
+      this.#birth(client, device);
+  }
+
+  readings(device: string, readings: Reading[]): void {
+    if (!readings.length) return;
+    let last = this.#last.get(device);
+    if (!last) this.#last.set(device, (last = new Map<string, Last>()));
+    for (const r of readings) last.set(r.point, { value: r.value, good: r.good, time: r.time });
+    const client = this.#link.client;
+    if (!client) {
+      this.#store(device, readings);
+      return;
+    }
+    if (!this.#born.has(device)) {
+      // First good data of a device: its DBIRTH carries these values.
+      if (readings.some((r) => r.good) && this.#status.get(device)?.state !== 'offline')
+        this.#birth(client, device);
+      return;
+    }
+    const metrics = readings.map((r) => this.#metric(device, r, false));
+    this.#publish(client, 'DDATA', this.#ddataTopic(device), { metrics }, readings.length, () =>
+      this.#store(device, readings),
+    );
+  }
+
+  async #will() {
+    this.#bdSeq = await nextBdSeq(this.#ctx.bufferDir);
+    return {
+      topic: topic.ndeath(this.#group, this.#node),
+      payload: this.#deathPayload(),
+      qos: 1 as const,
+      retain: false,
+    };
+  }
+
+  #deathPayload(): Buffer {
+    return Buffer.from(
+      encodePayload({
+        timestamp: Date.now(),
+        metrics: [{ name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(this.#bdSeq) }],
+      }),
+    );
+  }
+
+  async #online(client: MqttClient): Promise<void> {
+    await client.subscribeAsync(
+      // topic.dcmd() refuses wildcards, rightly: this filter is the one place that needs one.
+      [topic.ncmd(this.#group, this.#node), `spBv1.0/${this.#group}/DCMD/${this.#node}/+`],
+      { qos: 1 },
+    );
+    this.#births(client);
+    this.#stats.connected = true;
+  }
+
+  /** NBIRTH (seq 0) and a DBIRTH for every device that is reachable. */
+  #births(client: MqttClient): void {
+    this.#seq = 0;
+    this.#born.clear();
+    const q = this.#ctx.queue.stats();
+    const metrics: Metric[] = [
+      { name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(this.#bdSeq), timestamp: Date.now() },
+      { name: NODE_CONTROL_REBIRTH, datatype: SparkplugType.Boolean, value: false, timestamp: Date.now() },
+      {
+        name: 'Buffer/Entries',
+        alias: 1,
+        datatype: SparkplugType.UInt64,
+        value: BigInt(q.entries),
+        timestamp: Date.now(),
+      },
+      {
+        name: 'Buffer/Bytes',
+        alias: 2,
+        datatype: SparkplugType.UInt64,
+        value: BigInt(q.bytes),
+        timestamp: Date.now(),
+      },
+    ];
+    this.#send(client, 'NBIRTH', topic.nbirth(this.#group, this.#node), { seq: 0, metrics }, 0);
+    for (const key of this.#devices.keys()) {
+      const s = this.#status.get(key)?.state;
+      if ((s === 'online' || s === 'degraded') && this.#last.has(key)) this.#birth(client, key);
+    }
+  }
+
+  #birth(client: MqttClient, device: string): void {
+    const meta = this.#devices.get(device);
+    if (!meta) return;
+    const last = this.#last.get(device);
+    const metrics = meta.points.map((p): Metric => {
+      const l = last?.get(p.name);
+      const m = this.#metric(
+        device,
+        { point: p.name, value: l?.value ?? null, good: l?.good ?? false, time: l?.time ?? Date.now() },
+        true,
+      );
+      const properties: NonNullable<Metric['properties']> = {};
+      if (p.unit) properties.engUnit = { type: SparkplugType.String, value: p.unit };
+      if (p.range) {
+        properties.engLow = { type: SparkplugType.Double, value: p.range[0] };
+        properties.engHigh = { type: SparkplugType.Double, value: p.range[1] };
+      }
+      return Object.keys(properties).length ? { ...m, properties } : m;
+    });
+    this.#born.add(device);
+    this.#publish(
+      client,
+      'DBIRTH',
+      topic.dbirth(this.#group, this.#node, meta.id),
+      { metrics },
+      metrics.length,
+      () => undefined,
+    );
+  }
+
+  #death(client: MqttClient, device: string): void {
+    const meta = this.#devices.get(device);
+    if (!meta) return;
+    this.#born.delete(device);
+    this.#publish(
+      client,
+      'DDEATH',
+      topic.ddeath(this.#group, this.#node, meta.id),
+      { metrics: [] },
+      0,
+      () => undefined,
+    );
+  }
+
+  #metric(device: string, r: Reading, withName: boolean): Metric {
+    const key = `${device}|${r.point}`;
+    const datatype = this.#types.get(key) ?? SparkplugType.Double;
+    const alias = this.#aliases.get(key);
+    return {
+      ...(withName ? { name: r.point } : {}),
+      ...(alias === undefined ? {} : { alias }),
+      timestamp: r.time,
+      datatype,
+      ...(r.good && r.value !== null ? { value: coerce(r.value, datatype) } : { isNull: true, value: null }),
+    };
+  }
+
+  #ddataTopic(device: string): string {
+    return topic.ddata(this.#group, this.#node, this.#devices.get(device)?.id ?? device);
+  }
+
+  /** Publishes with the next seq; `onFail` runs when the message is not acknowledged. */
+  #publish(
+    client: MqttClient,
+    type: string,
+    t: string,
+    p: { metrics: Metric[] },
+    points: number,
+    onFail: () => void,
+    onAck?: () => void,
+  ): void {
+    this.#seq = nextSeq(this.#seq);
+    this.#send(client, type, t, { ...p, seq: this.#seq }, points, onFail, onAck);
+  }
+
+  #send(
+    client: MqttClient,
+    type: string,
+    t: string,
+    p: { seq?: number; metrics: Metric[] },
+    points: number,
+    onFail?: () => void,
+    onAck?: () => void,
+  ): void {
+    const payload = Buffer.from(
+      encodePayload({ timestamp: Date.now(), ...p }, { omitDatatypes: type.endsWith('DATA') }),
+    );
+    const token = this.#nextToken++;
+    this.#inFlight.set(token, onFail ?? (() => undefined));
+    this.#stats.inFlight = this.#inFlight.size;
+    client.publish(
+      t,
+      payload,
+      { qos: type.endsWith('BIRTH') || type.endsWith('DEATH') ? 1 : this.#qos },
+      (err) => {
+        const fail = this.#inFlight.get(token);
+        if (!fail) return; // already failed over on disconnect
+        this.#inFlight.delete(token);
+        this.#stats.inFlight = this.#inFlight.size;
+        if (err) {
+          fail();
+          return;
+        }
+        this.#stats.published[type] = (this.#stats.published[type] ?? 0) + 1;
+        this.#stats.pointsPublished += points;
+        onAck?.();
+      },
+    );
+  }
+
+  /** Readings that cannot go out now: to the disk queue, with names so replay needs no birth. */
+  #store(device: string, readings: readonly Reading[]): void {
+    const metrics = readings.map((r) => this.#metric(device, r, true));
+    let sourceTime = Infinity;
+    for (const r of readings) sourceTime = Math.min(sourceTime, r.time);
+    this.#pending.push({ topic: device, payload: encodePayload({ metrics }), sourceTime });
+    this.#stats.pointsQueued += readings.length;
+    if (this.#pending.length >= 512) this.#flush();
+    else this.#flushTimer ??= setTimeout(() => this.#flush(), 0); // same turn's polls share one batch
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    if (!this.#pending.length) return;
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushing = this.#flushing
+      .then(() => this.#ctx.queue.append(batch))
+      .catch((err: unknown) =>
+        this.#ctx.log.error({ err: (err as Error).message, records: batch.length }, 'buffer append failed'),
+      );
+    const client = this.#link.client;
+    if (client) void this.#replay(client);
+  }
+
+  /** Drains the disk queue in order as historical DDATA while connected; acks what the broker acked. */
+  async #replay(client: MqttClient): Promise<void> {
+    if (this.#replaying) return;
+    this.#replaying = true;
+    try {
+      await this.#flushing;
+      while (this.#link.client === client) {
+        const entries = await this.#ctx.queue.peek(REPLAY_BATCH, 4 << 20);
+        if (!entries.length) break;
+        const acked: number[] = [];
+        await Promise.all(
+          entries.map((e) => this.#replayOne(client, e).then((ok) => ok && acked.push(e.id))),
+        );
+        await this.#ctx.queue.ack(acked);
+        if (acked.length < entries.length) break; // connection lost: the rest stays queued
+      }
+    } catch (err) {
+      this.#ctx.log.error({ err: (err as Error).message }, 'replay failed');
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  #replayOne(client: MqttClient, e: QueueEntry): Promise<boolean> {
+    let metrics: Metric[];
+    try {
+      metrics = decodePayload(e.payload).metrics;
+    } catch (err) {
+      this.#ctx.log.error(
+        { id: e.id, err: (err as Error).message },
+        'dropping an unreadable buffered record',
+      );
+      return Promise.resolve(true);
+    }
+    const device = e.topic;
+    const out = metrics.map((m): Metric => {
+      const alias = this.#aliases.get(`${device}|${m.name ?? ''}`);
+      return { ...m, ...(alias === undefined ? {} : { alias }), isHistorical: true };
+    });
+    return new Promise((resolve) =>
+      this.#publish(
+        client,
+        'DDATA',
+        this.#ddataTopic(device),
+        { metrics: out },
+        out.length,
+        () => resolve(false),
+        () => {
+          this.#stats.pointsReplayed += out.length;
+          resolve(true);
+        },
+      ),
+    );
+  }
+
+  #command(t: string, payload: Buffer): void {
+    const parsed = parseTopic(t);
+    const client = this.#link.client;
+    if (!parsed || !client) return;
+    try {
+      const metrics = decodePayload(payload).metrics;
+      if (
+        parsed.type === 'NCMD' &&
+        metrics.some((m) => m.name === NODE_CONTROL_REBIRTH && m.value === true)
+      ) {
+        this.#stats.rebirths++;
+        this.#ctx.log.info({}, 'rebirth requested');
+        this.#births(client);
+        return;
+      }
+    } catch (err) {
+      this.#ctx.log.warn({ topic: t, err: (err as Error).message }, 'unreadable command');
+    }
+    this.#stats.commandsIgnored++;
+  }
+}
+
+/** Engineering value → the JS type the Sparkplug datatype needs. */
+function coerce(v: NonNullable<Reading['value']>, datatype: number): Metric['value'] {
+  if (datatype === SparkplugType.Int64 || datatype === SparkplugType.UInt64) {
+    return typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
+  }
+  if (typeof v === 'bigint') return Number(v);
+  return v;
+}

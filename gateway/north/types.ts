@@ -1,0 +1,45 @@
+/** The north side's contract: a publisher takes device states and readings; only it knows topics. */
+import type { DeviceStatus, DriverLog, Reading } from '../drivers/types.ts';
+
+/** What the north side needs to know about a device's points (for births). */
+export interface PointMeta {
+  name: string;
+  /** Sparkplug datatype code. */
+  datatype: number;
+  unit?: string;
+  range?: [number, number];
+}
+
+export interface DeviceMeta {
+  /** `<enterprise>/<device>` */
+  key: string;
+  /** Device id: the Sparkplug device token. */
+  id: string;
+  enterprise: string;
+  points: PointMeta[];
+}
+
+export interface NorthStats {
+  connected: boolean;
+  broker: string | undefined;
+  connects: number;
+  connectFailures: number;
+  published: Record<string, number>;
+  pointsPublished: number;
+  pointsQueued: number;
+  pointsReplayed: number;
+  inFlight: number;
+  rebirths: number;
+  commandsIgnored: number;
+}
+
+export interface Publisher {
+  start(): Promise<void>;
+  /** Publishes the node's death (graceful), flushes the queue, closes the connection. */
+  stop(): Promise<void>;
+  status(device: string, status: DeviceStatus): void;
+  readings(device: string, readings: Reading[]): void;
+  stats(): NorthStats;
+}
+
+export type { DeviceStatus, DriverLog, Reading };
