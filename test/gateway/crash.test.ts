@@ -2,7 +2,6 @@
  * kill -9 of the gateway during an uplink outage, then a restart: what the first process read
  * and queued on disk before it died is delivered after the uplink returns, in order.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
