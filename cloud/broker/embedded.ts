@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
 
 export interface EmbeddedBrokerOptions {
@@ -10,6 +11,11 @@ export interface EmbeddedBrokerOptions {
   maxTopicLevels?: number;
   /** A subscriber whose socket does not drain within this many ms is disconnected. Default 10 000. */
   drainTimeoutMs?: number;
+  /**
+   * Username → password. When set, clients must present one of them (CONNACK 4, bad username or
+   * password, otherwise); when unset, the broker is open, for loopback demos.
+   */
+  users?: Readonly<Record<string, string>>;
 }
 
 export interface EmbeddedBroker {
@@ -24,9 +30,22 @@ export interface EmbeddedBroker {
 // aedes speaks MQTT 3.1.1 only (clients use protocolVersion 4). Without drainTimeout one frozen
 // subscriber stalls delivery to every client once aedes' concurrency slots fill up, so it is always set.
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+  const users = opts.users;
   const aedes = await Aedes.createBroker({
     maxTopicLevels: opts.maxTopicLevels ?? 16,
     drainTimeout: opts.drainTimeoutMs ?? 10_000,
+    ...(users
+      ? {
+          authenticate: (_client, username, password, done) => {
+            const expected = username === undefined ? undefined : users[username];
+            if (expected !== undefined && password !== undefined && timingSafeEqualText(password.toString('utf8'), expected)) {
+              done(null, true);
+              return;
+            }
+            done(Object.assign(new Error('bad username or password'), { returnCode: 4 as const }), false);
+          },
+        }
+      : {}),
   });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -68,4 +87,10 @@ function reachableHost(bindHost: string): string {
   if (bindHost === '::') return '::1';
   if (bindHost === '0.0.0.0') return '127.0.0.1';
   return bindHost;
+}
+
+/** Compares secrets in constant time (hashes first, so lengths don't leak either). */
+function timingSafeEqualText(a: string, b: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
 }

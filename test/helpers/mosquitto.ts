@@ -16,7 +16,13 @@ export interface Mosquitto {
 
 /** A mosquitto 2 broker (MQTT 5, shared subscriptions) on an ephemeral port, anonymous, in memory. */
 export async function startMosquitto(
-  opts: { timeoutMs?: number; port?: number; persistenceDir?: string } = {},
+  opts: {
+    timeoutMs?: number;
+    port?: number;
+    persistenceDir?: string;
+    /** Extra mosquitto.conf lines, e.g. a TLS listener or a password file; `{dir}` is the daemon's temp dir. */
+    extra?: (dir: string) => Promise<string> | string;
+  } = {},
 ): Promise<Mosquitto> {
   const port = opts.port ?? (await freePort());
   const url = `mqtt://[::1]:${port}`;
@@ -24,7 +30,7 @@ export async function startMosquitto(
     binary: mosquittoBinary,
     args: async (dir) => {
       const file = path.join(dir, 'mosquitto.conf');
-      await writeFile(file, config(port, opts.persistenceDir));
+      await writeFile(file, config(port, opts.persistenceDir) + (opts.extra ? await opts.extra(dir) : ''));
       return ['-c', file];
     },
     ready: () => connects(url),
@@ -42,7 +48,10 @@ function config(port: number, persistenceDir?: string): string {
   const persistence = persistenceDir
     ? `persistence true\npersistence_location ${persistenceDir}/\nautosave_interval 1`
     : 'persistence false';
+  // user root: as root, mosquitto would otherwise switch to user "mosquitto", which cannot read
+  // the test's private temp directories (certificates); as non-root the option has no effect.
   return `per_listener_settings false
+user root
 allow_anonymous true
 ${persistence}
 set_tcp_nodelay true
