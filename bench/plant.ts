@@ -11,7 +11,13 @@ export interface BenchPlantOptions {
 }
 
 export function benchPlantYaml(o: BenchPlantOptions): string {
-  const kinds = ['cnc-machining-centre', 'hydraulic-press', 'injection-moulding-machine', 'air-compressor', 'conveyor'];
+  const kinds = [
+    'cnc-machining-centre',
+    'hydraulic-press',
+    'injection-moulding-machine',
+    'air-compressor',
+    'conveyor',
+  ];
   const modbus = Array.from({ length: o.modbusDevices }, (_, i) => ({
     id: `mb-${i}`,
     kind: kinds[i % kinds.length],

@@ -16,15 +16,27 @@ console.error(`lianwang benchmarks (${short ? 'short' : 'full'}) on ${machine}`)
 const sim = await simBench(short);
 results.sim = sim;
 rows.push(
-  ['sim: devices', `${sim.modbusDevices} Modbus TCP + ${sim.opcuaMachines} OPC UA (${sim.opcuaVariables} variables)`, 'target ≥ 500 + ≥ 50 (≥ 5,000 vars)'],
+  [
+    'sim: devices',
+    `${sim.modbusDevices} Modbus TCP + ${sim.opcuaMachines} OPC UA (${sim.opcuaVariables} variables)`,
+    'target ≥ 500 + ≥ 50 (≥ 5,000 vars)',
+  ],
   ['sim: start', `${sim.startSeconds.toFixed(1)} s`, ''],
-  ['sim: idle (models ticking, OPC UA updating)', `${sim.idleCpuPercent.toFixed(0)}% CPU, ${sim.idleRssMb.toFixed(0)} MB RSS`, 'target < 600 MB'],
+  [
+    'sim: idle (models ticking, OPC UA updating)',
+    `${sim.idleCpuPercent.toFixed(0)}% CPU, ${sim.idleRssMb.toFixed(0)} MB RSS`,
+    'target < 600 MB',
+  ],
   [
     `sim: Modbus reads, ${sim.loadConnections} clients × 10 registers`,
     `${Math.round(sim.loadRequestsPerSecond).toLocaleString('en')} req/s (${Math.round(sim.loadRegistersPerSecond).toLocaleString('en')} registers/s), ${sim.loadErrors} errors`,
     'target ≥ 20,000 req/s',
   ],
-  ['sim: under load', `${sim.loadCpuPercent.toFixed(0)}% CPU (of one core), peak ${sim.peakRssMb.toFixed(0)} MB RSS`, ''],
+  [
+    'sim: under load',
+    `${sim.loadCpuPercent.toFixed(0)}% CPU (of one core), peak ${sim.peakRssMb.toFixed(0)} MB RSS`,
+    '',
+  ],
 );
 
 const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
@@ -39,7 +51,9 @@ await mkdir('bench/results', { recursive: true });
 const day = new Date().toISOString().slice(0, 10);
 await writeFile(`bench/results/${day}${short ? '-short' : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
 if (!short) {
-  const doc = await readFile('docs/performance.md', 'utf8').catch(() => '# Performance\n\n<!-- bench -->\n<!-- /bench -->\n');
+  const doc = await readFile('docs/performance.md', 'utf8').catch(
+    () => '# Performance\n\n<!-- bench -->\n<!-- /bench -->\n',
+  );
   const block = `<!-- bench -->\nLatest \`npm run bench\` (${day}, ${machine}):\n\n${table}\n<!-- /bench -->`;
   await writeFile('docs/performance.md', doc.replace(/<!-- bench -->[\s\S]*<!-- \/bench -->/, block));
 }

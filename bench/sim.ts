@@ -36,12 +36,22 @@ export async function simBench(short: boolean): Promise<SimBenchResult> {
   const file = path.join(dir, 'plant.yaml');
   await writeFile(
     file,
-    benchPlantYaml({ modbusDevices, opcuaMachines, opcuaExtraPoints: extra, modbusBasePort: basePort, opcuaPort: basePort - 1 }),
+    benchPlantYaml({
+      modbusDevices,
+      opcuaMachines,
+      opcuaExtraPoints: extra,
+      modbusBasePort: basePort,
+      opcuaPort: basePort - 1,
+    }),
   );
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['bin/lianwang.js', 'sim', file, '--control-port', '0', '--pki', path.join(dir, 'pki')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/lianwang.js', 'sim', file, '--control-port', '0', '--pki', path.join(dir, 'pki')],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   try {
     let log = '';
     await new Promise<void>((resolve, reject) => {

@@ -38,7 +38,11 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
       ? {
           authenticate: (_client, username, password, done) => {
             const expected = username === undefined ? undefined : users[username];
-            if (expected !== undefined && password !== undefined && timingSafeEqualText(password.toString('utf8'), expected)) {
+            if (
+              expected !== undefined &&
+              password !== undefined &&
+              timingSafeEqualText(password.toString('utf8'), expected)
+            ) {
               done(null, true);
               return;
             }
