@@ -10,6 +10,7 @@ import { sparkplugTypeOf } from '../wire/sparkplug/index.ts';
 import { DiskQueue, type QueueStats } from './buffer/disk-queue.ts';
 import { DRIVERS } from './drivers/registry.ts';
 import type { DeviceCounters, DeviceStatus, Driver, DriverFactory, Reading } from './drivers/types.ts';
+import { JsonPublisher } from './north/json.ts';
 import { SparkplugPublisher } from './north/sparkplug.ts';
 import type { DeviceMeta, NorthStats, Publisher } from './north/types.ts';
 import { ReportByException } from './pipeline/rbe.ts';
@@ -71,13 +72,17 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
     onDrop: (info) => log.warn({ ...info }, 'buffer bound reached: oldest data dropped'),
     onError: (err) => log.error({ err: err.message }, 'buffer background work failed'),
   });
-  const publisher: Publisher = new SparkplugPublisher({
-    config,
-    devices: devices.map(deviceMeta),
-    queue,
-    bufferDir: resolved.bufferDir,
-    log: log.child({ name: 'gateway:sparkplug' }),
-  });
+  const metas = devices.map(deviceMeta);
+  const publisher: Publisher =
+    config.sparkplug.mode === 'json'
+      ? new JsonPublisher({ config, devices: metas, queue, log: log.child({ name: 'gateway:json' }) })
+      : new SparkplugPublisher({
+          config,
+          devices: metas,
+          queue,
+          bufferDir: resolved.bufferDir,
+          log: log.child({ name: 'gateway:sparkplug' }),
+        });
   const deadbands = new Map<string, number>();
   for (const d of devices)
     for (const cp of d.points) deadbands.set(`${deviceKey(d)}|${cp.point.name}`, cp.deadband);

@@ -157,3 +157,43 @@ for (const b of brokers) {
     });
   });
 }
+
+describe('plain-JSON mode', () => {
+  it('publishes one JSON object per poll on lianwang/{enterprise}/{device}/data', async () => {
+    const broker = await startAedes();
+    const dir = await mkdtemp(path.join(tmpdir(), 'lianwang-json-'));
+    const { connectMqtt } = await import('../helpers/mqtt.ts');
+    const sub = await connectMqtt(broker.url, 4);
+    const got: { topic: string; data: Record<string, unknown> }[] = [];
+    sub.on('message', (topic, payload) =>
+      got.push({ topic, data: JSON.parse(payload.toString()) as Record<string, unknown> }),
+    );
+    await sub.subscribeAsync('lianwang/#', { qos: 1 });
+    const resolved = await gatewayFor(sim, broker.url, 4, dir);
+    resolved.config.sparkplug.mode = 'json';
+    const gw = buildGateway(resolved, { log: pino({ level: 'silent' }) });
+    try {
+      await gw.start();
+      await waitFor(() => got.filter((m) => m.topic === 'lianwang/t1/meter/data').length >= 3, {
+        what: 'JSON data',
+      });
+      const m = got.find((x) => x.topic === 'lianwang/t1/meter/data')?.data as {
+        device: string;
+        values: Record<string, unknown>;
+        times: Record<string, number>;
+      };
+      expect(m.device).toBe('meter');
+      const t = m.times.voltage_a ?? 0;
+      const candidates = modelValues('meter', t).map((v) => v.voltage_a);
+      expect(
+        candidates.some((c) => typeof c === 'number' && Math.abs(c - Number(m.values.voltage_a)) < 1e-3),
+      ).toBe(true);
+      expect(got.some((x) => x.topic === 'lianwang/t1/meter/status')).toBe(true);
+    } finally {
+      await gw.stop();
+      await sub.endAsync();
+      await broker.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

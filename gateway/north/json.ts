@@ -1,0 +1,157 @@
+/**
+ * Plain-JSON mode for consumers such as Node-RED: one object per poll on
+ * `lianwang/{enterprise}/{device}/data`, the device state retained on
+ * `lianwang/{enterprise}/{device}/status`. Same store-and-forward as Sparkplug: undelivered
+ * data is queued on disk and replayed in order, marked `"historical": true`.
+ */
+import type { MqttClient } from 'mqtt';
+import type { GatewayFile } from '../../config/index.ts';
+import type { DiskQueue } from '../buffer/disk-queue.ts';
+import { MqttLink } from './mqtt-link.ts';
+import type { DeviceMeta, DeviceStatus, DriverLog, NorthStats, Publisher, Reading } from './types.ts';
+
+export interface JsonContext {
+  config: GatewayFile;
+  devices: readonly DeviceMeta[];
+  queue: DiskQueue;
+  log: DriverLog;
+}
+
+/** The data message: values and source times by point; bad points are null. */
+export interface JsonData {
+  enterprise: string;
+  device: string;
+  /** Latest source time in the message (ms since the epoch). */
+  time: number;
+  values: Record<string, number | boolean | string | null>;
+  times: Record<string, number>;
+  historical?: true;
+}
+
+const jsonValue = (v: Reading['value']): number | boolean | string | null =>
+  typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v;
+
+export class JsonPublisher implements Publisher {
+  readonly #ctx: JsonContext;
+  readonly #link: MqttLink;
+  readonly #devices = new Map<string, DeviceMeta>();
+  readonly #stats: NorthStats = {
+    connected: false,
+    broker: undefined,
+    connects: 0,
+    connectFailures: 0,
+    published: {},
+    pointsPublished: 0,
+    pointsQueued: 0,
+    pointsReplayed: 0,
+    inFlight: 0,
+    rebirths: 0,
+    commandsIgnored: 0,
+  };
+  #replaying = false;
+
+  constructor(ctx: JsonContext) {
+    this.#ctx = ctx;
+    for (const d of ctx.devices) this.#devices.set(d.key, d);
+    const g = ctx.config.gateway;
+    this.#link = new MqttLink({
+      mqtt: ctx.config.mqtt,
+      clientId: ctx.config.mqtt.clientId ?? `lianwang-${g.group}-${g.node}`,
+      log: ctx.log,
+      will: () => Promise.resolve(undefined),
+      onConnect: () => Promise.resolve(),
+      onUp: (client) => void this.#replay(client),
+      onDisconnect: () => undefined,
+      onMessage: () => undefined,
+    });
+  }
+
+  start(): Promise<void> {
+    this.#link.start();
+    return Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.#link.stop();
+  }
+
+  stats(): NorthStats {
+    return {
+      ...this.#stats,
+      connected: this.#link.connected,
+      broker: this.#link.broker,
+      connects: this.#link.connects,
+      connectFailures: this.#link.failures,
+    };
+  }
+
+  status(device: string, status: DeviceStatus): void {
+    const client = this.#link.client;
+    const meta = this.#devices.get(device);
+    if (!client || !meta) return;
+    client.publish(this.#topic(meta, 'status'), JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  readings(device: string, readings: Reading[]): void {
+    const meta = this.#devices.get(device);
+    if (!meta || !readings.length) return;
+    const data: JsonData = { enterprise: meta.enterprise, device: meta.id, time: 0, values: {}, times: {} };
+    for (const r of readings) {
+      data.values[r.point] = r.good ? jsonValue(r.value) : null;
+      data.times[r.point] = r.time;
+      data.time = Math.max(data.time, r.time);
+    }
+    const topic = this.#topic(meta, 'data');
+    const payload = Buffer.from(JSON.stringify(data));
+    const store = () => {
+      this.#stats.pointsQueued += readings.length;
+      this.#ctx.queue
+        .append([{ topic, payload, sourceTime: Math.min(...Object.values(data.times)) }])
+        .catch((err: unknown) =>
+          this.#ctx.log.error({ err: (err as Error).message }, 'buffer append failed'),
+        );
+    };
+    const client = this.#link.client;
+    if (!client) return store();
+    client.publish(topic, payload, { qos: this.#ctx.config.sparkplug.qos }, (err) => {
+      if (err) return store();
+      this.#stats.published.data = (this.#stats.published.data ?? 0) + 1;
+      this.#stats.pointsPublished += readings.length;
+    });
+  }
+
+  #topic(meta: DeviceMeta, leaf: 'data' | 'status'): string {
+    return `lianwang/${meta.enterprise}/${meta.id}/${leaf}`;
+  }
+
+  async #replay(client: MqttClient): Promise<void> {
+    if (this.#replaying) return;
+    this.#replaying = true;
+    try {
+      while (this.#link.client === client) {
+        const entries = await this.#ctx.queue.peek(256, 4 << 20);
+        if (!entries.length) break;
+        const acked: number[] = [];
+        for (const e of entries) {
+          const data = {
+            ...(JSON.parse(Buffer.from(e.payload).toString('utf8')) as JsonData),
+            historical: true as const,
+          };
+          try {
+            await client.publishAsync(e.topic, JSON.stringify(data), { qos: 1 });
+            acked.push(e.id);
+            this.#stats.pointsReplayed += Object.keys(data.values).length;
+          } catch {
+            break;
+          }
+        }
+        await this.#ctx.queue.ack(acked);
+        if (acked.length < entries.length) break;
+      }
+    } catch (err) {
+      this.#ctx.log.error({ err: (err as Error).message }, 'replay failed');
+    } finally {
+      this.#replaying = false;
+    }
+  }
+}
