@@ -6,6 +6,8 @@ export interface BenchPlantOptions {
   opcuaMachines: number;
   /** Extra float points per OPC UA machine, on top of the kind's map. */
   opcuaExtraPoints: number;
+  /** Extra float32 input registers per Modbus device, from address 100 (default 0). */
+  modbusExtraPoints?: number;
   modbusBasePort: number;
   opcuaPort: number;
 }
@@ -18,10 +20,17 @@ export function benchPlantYaml(o: BenchPlantOptions): string {
     'air-compressor',
     'conveyor',
   ];
+  const modbusExtra = Array.from({ length: o.modbusExtraPoints ?? 0 }, (_, j) => ({
+    name: `signal_${j}`,
+    type: 'float32',
+    range: [0, 1000],
+    modbus: { table: 'input', address: 100 + 2 * j },
+  }));
   const modbus = Array.from({ length: o.modbusDevices }, (_, i) => ({
     id: `mb-${i}`,
     kind: kinds[i % kinds.length],
     connectivity: { type: 'modbus-tcp', host: '::1', port: o.modbusBasePort + i, unitId: 1 },
+    ...(modbusExtra.length ? { points: modbusExtra } : {}),
   }));
   const extra = Array.from({ length: o.opcuaExtraPoints }, (_, j) => ({
     name: `zone_${j}`,

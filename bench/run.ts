@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gatewayBench } from './gateway.ts';
 import { simBench } from './sim.ts';
 
 const short = process.argv.includes('--short');
@@ -35,6 +36,26 @@ rows.push(
   [
     'sim: under load',
     `${sim.loadCpuPercent.toFixed(0)}% CPU (of one core), peak ${sim.peakRssMb.toFixed(0)} MB RSS`,
+    '',
+  ],
+);
+
+const gw = await gatewayBench(short);
+results.gateway = gw;
+rows.push(
+  [
+    `gateway: Modbus → Sparkplug, ${gw.devices} devices × ~${gw.pointsPerDevice} points @ 1 s`,
+    `${Math.round(gw.pointsReadPerSecond).toLocaleString('en')} points/s read, ${Math.round(gw.pointsDeliveredPerSecond).toLocaleString('en')} delivered (after report-by-exception)`,
+    'target ≥ 50,000 points/s',
+  ],
+  [
+    'gateway: cost',
+    `${gw.gatewayCpuPercent.toFixed(0)}% CPU (of one core), ${gw.gatewayRssMb.toFixed(0)} MB RSS`,
+    'target ≤ 1 core, ≤ 200 MB',
+  ],
+  [
+    'gateway: poll-interval drift',
+    `p50 ${(gw.pollIntervalDriftP50 * 100).toFixed(1)}%, p99 ${(gw.pollIntervalDriftP99 * 100).toFixed(1)}%`,
     '',
   ],
 );

@@ -33,7 +33,7 @@ export const COMMANDS: Record<string, Command> = {
   sim: {
     summary: 'run machine simulators (Modbus TCP/RTU, OPC UA) for a plant file',
     usage:
-      'lianwang sim <plant.yaml> [--enterprise id] [--line id] [--speed n] [--seed n] [--bind addr] [--control-port n] [--pki dir] [--faults file] [--emit-gateway-config dir] [--broker url]\n' +
+      'lianwang sim <plant.yaml> [--enterprise id] [--line id] [--speed n] [--seed n] [--bind addr] [--control-port n] [--pki dir] [--faults file] [--ephemeral-ports] [--emit-gateway-config dir] [--broker url]\n' +
       '       lianwang sim fault <device> <type> [--for 5m] [--latency ms] [--code 4|6] [--down ms] [--control url]\n' +
       '       lianwang sim clear <device> [type] [--control url]',
     run: (args) =>

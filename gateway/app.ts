@@ -16,6 +16,7 @@ import type { DeviceMeta, NorthStats, Publisher } from './north/types.ts';
 import { ReportByException } from './pipeline/rbe.ts';
 
 export interface GatewayOptions {
+  /** The root logger (without a `name`): the gateway names its own children. */
   log?: Logger;
   /** A device silent this long is reported again even if unchanged (default 30 s < the 60 s KPI bucket). */
   maxSilenceMs?: number;
@@ -64,7 +65,9 @@ export function deviceMeta(d: CollectDevice): DeviceMeta {
 
 export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {}): Gateway {
   const { config, devices } = resolved;
-  const log = opts.log ?? pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
+  // Namespaced loggers are siblings of the root (pino would repeat a nested `name` key).
+  const root = opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const log = root.child({ name: 'gateway' });
   const queue = new DiskQueue({
     dir: path.join(resolved.bufferDir, 'queue'),
     maxBytes: config.buffer.maxBytes,
@@ -75,13 +78,13 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
   const metas = devices.map(deviceMeta);
   const publisher: Publisher =
     config.sparkplug.mode === 'json'
-      ? new JsonPublisher({ config, devices: metas, queue, log: log.child({ name: 'gateway:json' }) })
+      ? new JsonPublisher({ config, devices: metas, queue, log: root.child({ name: 'gateway:json' }) })
       : new SparkplugPublisher({
           config,
           devices: metas,
           queue,
           bufferDir: resolved.bufferDir,
-          log: log.child({ name: 'gateway:sparkplug' }),
+          log: root.child({ name: 'gateway:sparkplug' }),
         });
   const deadbands = new Map<string, number>();
   for (const d of devices)
@@ -136,7 +139,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
         factory({
           devices: list,
           sink,
-          log: log.child({ name: `gateway:${family}` }),
+          log: root.child({ name: `gateway:${family}` }),
           timeoutMs: config.polling.timeout,
           backoffMinMs: config.polling.backoffMin,
           backoffMaxMs: config.polling.backoffMax,

@@ -15,7 +15,8 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     console.error('lianwang gateway: expected a gateway file, e.g. config/gateways/ts-steel.yaml');
     return 2;
   }
-  const log = pino({ name: 'gateway', level: process.env.LOG_LEVEL ?? 'info' });
+  const root = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const log = root.child({ name: 'gateway:cli' });
   const load = async () => {
     const loaded = await loadGatewayFile(file);
     if (!loaded.ok) for (const e of loaded.errors) console.error(formatError(e));
@@ -23,7 +24,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
   };
   const first = await load();
   if (!first) return 1;
-  let gw: Gateway = buildGateway(first, { log });
+  let gw: Gateway = buildGateway(first, { log: root });
   let ops: OpsServer | undefined;
   await gw.start();
   const http = first.config.http;
@@ -40,7 +41,7 @@ export async function gatewayCommand(args: string[]): Promise<number> {
     log.info({ file }, 'reloading');
     await ops?.close();
     await gw.stop();
-    gw = buildGateway(next, { log });
+    gw = buildGateway(next, { log: root });
     await gw.start();
     if (next.config.http) ops = await startOpsServer(gw, next.config.http.host, next.config.http.port);
   };

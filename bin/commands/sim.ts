@@ -26,6 +26,7 @@ export async function simCommand(args: string[]): Promise<number> {
       pki: { type: 'string' },
       faults: { type: 'string' },
       'emit-gateway-config': { type: 'string' },
+      'ephemeral-ports': { type: 'boolean', default: false },
       broker: { type: 'string', multiple: true },
     },
   });
@@ -58,6 +59,7 @@ export async function simCommand(args: string[]): Promise<number> {
     speed: Number(values.speed),
     seed: Number(values.seed),
     bindHost: values.bind,
+    ephemeralPorts: values['ephemeral-ports'],
     ...(values.pki ? { pkiDir: values.pki } : {}),
     ...(extraFaults ? { faults: extraFaults } : {}),
   });
@@ -65,7 +67,11 @@ export async function simCommand(args: string[]): Promise<number> {
   if (values['emit-gateway-config']) {
     const dir = values['emit-gateway-config'];
     await mkdir(dir, { recursive: true });
-    for (const [enterprise, config] of gatewayConfigs(sim, values.broker ? { brokers: values.broker } : {})) {
+    const plantRef = path.relative(path.resolve(dir), path.resolve(file));
+    for (const [enterprise, config] of gatewayConfigs(sim, {
+      plantRef,
+      ...(values.broker ? { brokers: values.broker } : {}),
+    })) {
       const out = path.join(dir, `${enterprise}.yaml`);
       await writeFile(
         out,

@@ -12,6 +12,12 @@ export interface EmitOptions {
   brokers?: string[];
   /** The host clients use to reach the simulator; default ::1. */
   host?: string;
+  /**
+   * The plant file as the gateway file should reference it (a path relative to where the
+   * gateway file is written). With it, devices are referenced by id and only their served
+   * address is given; without it, devices are written inline with their own points.
+   */
+  plantRef?: string;
 }
 
 export function gatewayConfigs(sim: Simulation, opts: EmitOptions = {}): Map<string, GatewayFileInput> {
@@ -23,7 +29,12 @@ export function gatewayConfigs(sim: Simulation, opts: EmitOptions = {}): Map<str
     let file = out.get(ent);
     if (!file) {
       file = {
-        gateway: { group: ent, node: `${ent}-gw`, devices: [] },
+        gateway: {
+          group: ent,
+          node: `${ent}-gw`,
+          ...(opts.plantRef ? { plant: opts.plantRef, enterprise: ent } : {}),
+          devices: [],
+        },
         mqtt: { brokers: opts.brokers ?? ['mqtt://[::1]:1883'] },
       };
       out.set(ent, file);
@@ -39,6 +50,10 @@ export function gatewayConfigs(sim: Simulation, opts: EmitOptions = {}): Map<str
                 sim.opcuaServers.get(Number(new URL(c.endpoint).port || 4840))?.endpointUrl ?? c.endpoint,
             }
           : c;
+    if (opts.plantRef) {
+      file.gateway.devices?.push({ id: dev.id, connectivity });
+      continue;
+    }
     const defaults = new Set(KINDS.get(dev.kind)?.points);
     const own = dev.points.filter((p) => !defaults.has(p));
     file.gateway.devices?.push({

@@ -151,3 +151,31 @@ describe('--emit-gateway-config', () => {
     ]);
   });
 });
+
+describe('--emit-gateway-config with the plant referenced', () => {
+  it('references devices by id and overrides only their address; the gateway loader resolves it', async () => {
+    const { gatewayConfigs } = await import('../../simulators/runtime/emit.ts');
+    const { loadGatewayFile } = await import('../../config/index.ts');
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { stringify } = await import('yaml');
+    const dir = await mkdtemp(path.join(tmpdir(), 'lianwang-emit-'));
+    try {
+      const plantRef = path.relative(dir, path.resolve('test/fixtures/plants/sim-modbus.yaml'));
+      const config = gatewayConfigs(sim, { plantRef }).get('t1');
+      expect(config?.gateway.devices?.find((d) => d.id === 'meter')).toEqual({
+        id: 'meter',
+        connectivity: { type: 'modbus-tcp', host: '::1', port: sim.ports.get(1), unitId: 1 },
+      });
+      await writeFile(path.join(dir, 't1.yaml'), stringify(config));
+      const loaded = await loadGatewayFile(path.join(dir, 't1.yaml'));
+      if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('; '));
+      const meter = loaded.value.devices.find((d) => d.device.id === 'meter');
+      expect(meter?.connectivity).toMatchObject({ port: sim.ports.get(1) });
+      expect(meter?.points.map((p) => p.point.name)).toContain('torque');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Gateway throughput: the simulator serves N Modbus TCP devices of ~100 points each, one
+ * `lianwang gateway` polls them at 1 Hz and publishes Sparkplug B to mosquitto; the benchmark
+ * counts the metrics that arrive and samples the gateway's CPU, RSS and poll intervals.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { freePort } from '../test/helpers/ports.ts';
+import { decodePayload } from '../wire/sparkplug/index.ts';
+import { startChild } from './child.ts';
+import { benchPlantYaml } from './plant.ts';
+import { sampleProc } from './proc.ts';
+
+export interface GatewayBenchResult {
+  devices: number;
+  pointsPerDevice: number;
+  seconds: number;
+  pointsReadPerSecond: number;
+  pointsDeliveredPerSecond: number;
+  gatewayCpuPercent: number;
+  gatewayRssMb: number;
+  pollIntervalDriftP50: number;
+  pollIntervalDriftP99: number;
+}
+
+export async function gatewayBench(short: boolean): Promise<GatewayBenchResult> {
+  const devices = 500;
+  const extra = 80;
+  const dir = await mkdtemp(path.join(tmpdir(), 'lianwang-bench-gw-'));
+  const broker = await startMosquitto();
+  const basePort = 20000 + Math.floor(Math.random() * 20000);
+  await writeFile(
+    path.join(dir, 'plant.yaml'),
+    benchPlantYaml({
+      modbusDevices: devices,
+      opcuaMachines: 0,
+      opcuaExtraPoints: 0,
+      modbusExtraPoints: extra,
+      modbusBasePort: basePort,
+      opcuaPort: 1,
+    }),
+  );
+  const sim = await startChild(
+    [
+      'sim',
+      path.join(dir, 'plant.yaml'),
+      '--control-port',
+      '0',
+      '--ephemeral-ports',
+      '--emit-gateway-config',
+      dir,
+      '--broker',
+      broker.url,
+    ],
+    /wrote .*bench\.yaml/,
+  );
+  const subscriber = await mqtt.connectAsync(broker.url, { protocolVersion: 5 }, false);
+  let metrics = 0;
+  subscriber.on('message', (_t, payload) => {
+    metrics += decodePayload(payload).metrics.length;
+  });
+  await subscriber.subscribeAsync('spBv1.0/bench/DDATA/#', { qos: 0 });
+  const gwFile = path.join(dir, 'bench.yaml');
+  const config = parse(await readFile(gwFile, 'utf8')) as Record<string, unknown>;
+  const httpPort = await freePort();
+  Object.assign(config, {
+    mqtt: { brokers: [broker.url], protocolVersion: 5 },
+    buffer: { dir: path.join(dir, 'buffer') },
+    http: { host: '::1', port: httpPort },
+  });
+  await writeFile(gwFile, stringify(config));
+  const gw = await startChild(['gateway', gwFile], /gateway started/, {
+    LOG_LEVEL: 'info',
+    NODE_OPTIONS: process.env.GW_NODE_OPTIONS ?? '',
+  });
+  try {
+    await delay(5000); // warm-up: connections, births, JIT
+    const seconds = short ? 10 : 60;
+    const a = await sampleProc(gw.pid);
+    const m0 = metrics;
+    const read0 = await samplesRead(httpPort);
+    await delay(seconds * 1000);
+    const b = await sampleProc(gw.pid);
+    const read1 = await samplesRead(httpPort);
+    const drift = await intervalDrift(httpPort);
+    return {
+      devices,
+      pointsPerDevice: Math.round((read1 - read0) / seconds / devices),
+      seconds,
+      pointsReadPerSecond: (read1 - read0) / seconds,
+      pointsDeliveredPerSecond: (metrics - m0) / seconds,
+      gatewayCpuPercent: ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100,
+      gatewayRssMb: b.rssMb,
+      pollIntervalDriftP50: drift.p50,
+      pollIntervalDriftP99: drift.p99,
+    };
+  } finally {
+    await gw.stop();
+    await sim.stop();
+    await subscriber.endAsync();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function metricsText(port: number): Promise<string> {
+  return (await fetch(`http://[::1]:${port}/metrics`)).text();
+}
+
+async function samplesRead(port: number): Promise<number> {
+  const text = await metricsText(port);
+  return Number(/lianwang_gateway_samples_read_total\{quality="good"\} (\S+)/.exec(text)?.[1] ?? 0);
+}
+
+/** |actual − configured| / configured of each device's mean recent poll interval (1 s). */
+async function intervalDrift(port: number): Promise<{ p50: number; p99: number }> {
+  const text = await metricsText(port);
+  const drifts = [...text.matchAll(/lianwang_gateway_poll_interval_seconds\{device="[^"]+"\} (\S+)/g)]
+    .map((m) => Math.abs(Number(m[1]) - 1))
+    .sort((x, y) => x - y);
+  const q = (p: number) => drifts[Math.min(drifts.length - 1, Math.floor(p * drifts.length))] ?? Number.NaN;
+  return { p50: q(0.5), p99: q(0.99) };
+}
