@@ -34,6 +34,12 @@ export interface Gateway {
    * Samples read (good/bad totals; good per `<device>|<point>`) and forwarded north after
    * report-by-exception (good per point) — what a subscriber must end up with, for reconciliation.
    */
+  /**
+   * Replaces the device list without touching the MQTT session (drivers restart, a rebirth
+   * announces the new list). Returns false — and changes nothing — when anything else in the
+   * configuration changed: the caller then restarts the whole gateway.
+   */
+  reload(next: ResolvedGateway): Promise<boolean>;
   sampleCounts(): {
     good: number;
     bad: number;
@@ -86,10 +92,12 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
           bufferDir: resolved.bufferDir,
           log: root.child({ name: 'gateway:sparkplug' }),
         });
-  const deadbands = new Map<string, number>();
-  for (const d of devices)
-    for (const cp of d.points) deadbands.set(`${deviceKey(d)}|${cp.point.name}`, cp.deadband);
-  const rbe = new ReportByException(deadbands, opts.maxSilenceMs ?? 30_000);
+  const deadbandsOf = (list: readonly CollectDevice[]) =>
+    new Map(
+      list.flatMap((d) => d.points.map((cp) => [`${deviceKey(d)}|${cp.point.name}`, cp.deadband] as const)),
+    );
+  let current: readonly CollectDevice[] = devices;
+  let rbe = new ReportByException(deadbandsOf(devices), opts.maxSilenceMs ?? 30_000);
   const states = new Map<string, DeviceStatus>();
   const perPoint = new Map<string, number>();
   const forwarded = new Map<string, number>();
@@ -123,21 +131,22 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
   };
 
   // One driver instance per protocol family, serving all of its devices; created on start().
-  const byFamily = new Map<string, CollectDevice[]>();
-  for (const d of devices) {
-    if (d.connectivity.type === 'none') continue;
-    const family = d.connectivity.type.startsWith('modbus') ? 'modbus' : d.connectivity.type;
-    byFamily.set(family, [...(byFamily.get(family) ?? []), d]);
-  }
-  const drivers: Driver[] = [];
-  const createDrivers = async () => {
-    for (const [family, list] of byFamily) {
-      const type = list[0]?.connectivity.type;
+  let drivers: Driver[] = [];
+  const createDrivers = async (list: readonly CollectDevice[]): Promise<Driver[]> => {
+    const byFamily = new Map<string, CollectDevice[]>();
+    for (const d of list) {
+      if (d.connectivity.type === 'none') continue;
+      const family = d.connectivity.type.startsWith('modbus') ? 'modbus' : d.connectivity.type;
+      byFamily.set(family, [...(byFamily.get(family) ?? []), d]);
+    }
+    const out: Driver[] = [];
+    for (const [family, members] of byFamily) {
+      const type = members[0]?.connectivity.type;
       if (!type || type === 'none') continue;
       const factory: DriverFactory = await DRIVERS[type]();
-      drivers.push(
+      out.push(
         factory({
-          devices: list,
+          devices: members,
           sink,
           log: root.child({ name: `gateway:${family}` }),
           timeoutMs: config.polling.timeout,
@@ -148,13 +157,14 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
         }),
       );
     }
+    return out;
   };
 
   return {
     async start() {
       await queue.open();
       await publisher.start();
-      await createDrivers();
+      drivers = await createDrivers(devices);
       for (const d of drivers) await d.start();
       log.info(
         { devices: devices.length, group: config.gateway.group, node: config.gateway.node },
@@ -166,6 +176,30 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
       await publisher.stop();
       await queue.close();
       log.info({}, 'gateway stopped');
+    },
+    async reload(next: ResolvedGateway) {
+      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+      const c = next.config;
+      if (
+        !same(c.mqtt, config.mqtt) ||
+        !same(c.sparkplug, config.sparkplug) ||
+        !same(c.buffer, config.buffer) ||
+        c.gateway.group !== config.gateway.group ||
+        c.gateway.node !== config.gateway.node ||
+        !same(c.polling, config.polling)
+      ) {
+        return false;
+      }
+      await Promise.all(drivers.map((d) => d.stop()));
+      const keys = new Set(next.devices.map(deviceKey));
+      for (const k of [...states.keys()]) if (!keys.has(k)) states.delete(k);
+      current = next.devices;
+      rbe = new ReportByException(deadbandsOf(current), opts.maxSilenceMs ?? 30_000);
+      publisher.setDevices(current.map(deviceMeta));
+      drivers = await createDrivers(current);
+      for (const d of drivers) await d.start();
+      log.info({ devices: current.length }, 'device list reloaded (MQTT session kept, rebirth sent)');
+      return true;
     },
     states: () => states,
     counters() {

@@ -39,6 +39,8 @@ export async function gatewayCommand(args: string[]): Promise<number> {
       return;
     }
     log.info({ file }, 'reloading');
+    if (await gw.reload(next)) return;
+    log.info({ file }, 'more than the device list changed: restarting the gateway');
     await ops?.close();
     await gw.stop();
     gw = buildGateway(next, { log: root });

@@ -120,6 +120,11 @@ export class JsonPublisher implements Publisher {
     });
   }
 
+  setDevices(devices: readonly DeviceMeta[]): void {
+    this.#devices.clear();
+    for (const d of devices) this.#devices.set(d.key, d);
+  }
+
   #topic(meta: DeviceMeta, leaf: 'data' | 'status'): string {
     return `lianwang/${meta.enterprise}/${meta.id}/${leaf}`;
   }

@@ -79,14 +79,7 @@ export class SparkplugPublisher implements Publisher {
     this.#group = ctx.config.gateway.group;
     this.#node = ctx.config.gateway.node;
     this.#qos = ctx.config.sparkplug.qos;
-    let alias = 100; // 1–99: node metrics
-    for (const d of ctx.devices) {
-      this.#devices.set(d.key, d);
-      for (const p of d.points) {
-        this.#aliases.set(`${d.key}|${p.name}`, alias++);
-        this.#types.set(`${d.key}|${p.name}`, p.datatype);
-      }
-    }
+    this.#index(ctx.devices);
     this.#link = new MqttLink({
       mqtt: ctx.config.mqtt,
       clientId: ctx.config.mqtt.clientId ?? `lianwang-${this.#group}-${this.#node}`,
@@ -105,6 +98,32 @@ export class SparkplugPublisher implements Publisher {
       },
       onMessage: (t, payload) => this.#command(t, payload),
     });
+  }
+
+  /** Devices, aliases (1–99: node metrics; devices from 100) and datatypes. */
+  #index(devices: readonly DeviceMeta[]): void {
+    this.#devices.clear();
+    this.#aliases.clear();
+    this.#types.clear();
+    let alias = 100;
+    for (const d of devices) {
+      this.#devices.set(d.key, d);
+      for (const p of d.points) {
+        this.#aliases.set(`${d.key}|${p.name}`, alias++);
+        this.#types.set(`${d.key}|${p.name}`, p.datatype);
+      }
+    }
+  }
+
+  setDevices(devices: readonly DeviceMeta[]): void {
+    this.#index(devices);
+    for (const key of [...this.#last.keys()]) if (!this.#devices.has(key)) this.#last.delete(key);
+    for (const key of [...this.#status.keys()]) if (!this.#devices.has(key)) this.#status.delete(key);
+    const client = this.#link.client;
+    if (client) {
+      this.#stats.rebirths++;
+      this.#births(client);
+    }
   }
 
   start(): Promise<void> {

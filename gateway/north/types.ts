@@ -39,6 +39,8 @@ export interface Publisher {
   stop(): Promise<void>;
   status(device: string, status: DeviceStatus): void;
   readings(device: string, readings: Reading[]): void;
+  /** A new device list (SIGHUP): re-announced with a rebirth where the protocol has births. */
+  setDevices(devices: readonly DeviceMeta[]): void;
   stats(): NorthStats;
 }
 
