@@ -8,7 +8,15 @@ import type { MqttClient } from 'mqtt';
 import type { GatewayFile } from '../../config/index.ts';
 import type { DiskQueue } from '../buffer/disk-queue.ts';
 import { MqttLink } from './mqtt-link.ts';
-import type { DeviceMeta, DeviceStatus, DriverLog, NorthStats, Publisher, Reading } from './types.ts';
+import {
+  type DeviceMeta,
+  type DeviceStatus,
+  type DriverLog,
+  emptyNorthStats,
+  type NorthStats,
+  type Publisher,
+  type Reading,
+} from './types.ts';
 
 export interface JsonContext {
   config: GatewayFile;
@@ -35,19 +43,7 @@ export class JsonPublisher implements Publisher {
   readonly #ctx: JsonContext;
   readonly #link: MqttLink;
   readonly #devices = new Map<string, DeviceMeta>();
-  readonly #stats: NorthStats = {
-    connected: false,
-    broker: undefined,
-    connects: 0,
-    connectFailures: 0,
-    published: {},
-    pointsPublished: 0,
-    pointsQueued: 0,
-    pointsReplayed: 0,
-    inFlight: 0,
-    rebirths: 0,
-    commandsIgnored: 0,
-  };
+  readonly #stats: NorthStats = emptyNorthStats();
   #replaying = false;
 
   constructor(ctx: JsonContext) {

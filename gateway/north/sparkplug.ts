@@ -20,8 +20,17 @@ import {
 } from '../../wire/sparkplug/index.ts';
 import type { DiskQueue, QueueEntry, QueueRecord } from '../buffer/disk-queue.ts';
 import { nextBdSeq } from './bdseq.ts';
+import { birthProperties, toMetric } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
-import type { DeviceMeta, DeviceStatus, DriverLog, NorthStats, Publisher, Reading } from './types.ts';
+import {
+  type DeviceMeta,
+  type DeviceStatus,
+  type DriverLog,
+  emptyNorthStats,
+  type NorthStats,
+  type Publisher,
+  type Reading,
+} from './types.ts';
 
 export interface SparkplugContext {
   config: GatewayFile;
@@ -60,19 +69,7 @@ export class SparkplugPublisher implements Publisher {
   /** Messages awaiting PUBACK → what to do if they never get it. */
   readonly #inFlight = new Map<number, () => void>();
   #nextToken = 0;
-  readonly #stats: NorthStats = {
-    connected: false,
-    broker: undefined,
-    connects: 0,
-    connectFailures: 0,
-    published: {},
-    pointsPublished: 0,
-    pointsQueued: 0,
-    pointsReplayed: 0,
-    inFlight: 0,
-    rebirths: 0,
-    commandsIgnored: 0,
-  };
+  readonly #stats: NorthStats = emptyNorthStats();
 
   constructor(ctx: SparkplugContext) {
     this.#ctx = ctx;
@@ -252,13 +249,8 @@ export class SparkplugPublisher implements Publisher {
         { point: p.name, value: l?.value ?? null, good: l?.good ?? false, time: l?.time ?? Date.now() },
         true,
       );
-      const properties: NonNullable<Metric['properties']> = {};
-      if (p.unit) properties.engUnit = { type: SparkplugType.String, value: p.unit };
-      if (p.range) {
-        properties.engLow = { type: SparkplugType.Double, value: p.range[0] };
-        properties.engHigh = { type: SparkplugType.Double, value: p.range[1] };
-      }
-      return Object.keys(properties).length ? { ...m, properties } : m;
+      const properties = birthProperties(p);
+      return properties ? { ...m, properties } : m;
     });
     this.#born.add(device);
     this.#publish(
@@ -287,15 +279,7 @@ export class SparkplugPublisher implements Publisher {
 
   #metric(device: string, r: Reading, withName: boolean): Metric {
     const key = `${device}|${r.point}`;
-    const datatype = this.#types.get(key) ?? SparkplugType.Double;
-    const alias = this.#aliases.get(key);
-    return {
-      ...(withName ? { name: r.point } : {}),
-      ...(alias === undefined ? {} : { alias }),
-      timestamp: r.time,
-      datatype,
-      ...(r.good && r.value !== null ? { value: coerce(r.value, datatype) } : { isNull: true, value: null }),
-    };
+    return toMetric(r, this.#types.get(key) ?? SparkplugType.Double, this.#aliases.get(key), withName);
   }
 
   #ddataTopic(device: string): string {
@@ -451,13 +435,4 @@ export class SparkplugPublisher implements Publisher {
     }
     this.#stats.commandsIgnored++;
   }
-}
-
-/** Engineering value → the JS type the Sparkplug datatype needs. */
-function coerce(v: NonNullable<Reading['value']>, datatype: number): Metric['value'] {
-  if (datatype === SparkplugType.Int64 || datatype === SparkplugType.UInt64) {
-    return typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
-  }
-  if (typeof v === 'bigint') return Number(v);
-  return v;
 }

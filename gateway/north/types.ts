@@ -33,6 +33,20 @@ export interface NorthStats {
   commandsIgnored: number;
 }
 
+export const emptyNorthStats = (): NorthStats => ({
+  connected: false,
+  broker: undefined,
+  connects: 0,
+  connectFailures: 0,
+  published: {},
+  pointsPublished: 0,
+  pointsQueued: 0,
+  pointsReplayed: 0,
+  inFlight: 0,
+  rebirths: 0,
+  commandsIgnored: 0,
+});
+
 export interface Publisher {
   start(): Promise<void>;
   /** Publishes the node's death (graceful), flushes the queue, closes the connection. */

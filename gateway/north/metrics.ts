@@ -1,0 +1,34 @@
+/** Sparkplug metrics from readings and point metadata: pure helpers of the edge node. */
+import { type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
+import type { PointMeta, Reading } from './types.ts';
+
+/** A reading as a metric: source timestamp, datatype, alias and/or name, null when bad. */
+export function toMetric(r: Reading, datatype: number, alias: number | undefined, withName: boolean): Metric {
+  return {
+    ...(withName ? { name: r.point } : {}),
+    ...(alias === undefined ? {} : { alias }),
+    timestamp: r.time,
+    datatype,
+    ...(r.good && r.value !== null ? { value: coerce(r.value, datatype) } : { isNull: true, value: null }),
+  };
+}
+
+/** Birth properties for SCADA clients: engineering unit and range (Ignition's names). */
+export function birthProperties(p: PointMeta): Metric['properties'] | undefined {
+  const properties: NonNullable<Metric['properties']> = {};
+  if (p.unit) properties.engUnit = { type: SparkplugType.String, value: p.unit };
+  if (p.range) {
+    properties.engLow = { type: SparkplugType.Double, value: p.range[0] };
+    properties.engHigh = { type: SparkplugType.Double, value: p.range[1] };
+  }
+  return Object.keys(properties).length ? properties : undefined;
+}
+
+/** Engineering value → the JS type the Sparkplug datatype needs. */
+export function coerce(v: NonNullable<Reading['value']>, datatype: number): Metric['value'] {
+  if (datatype === SparkplugType.Int64 || datatype === SparkplugType.UInt64) {
+    return typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
+  }
+  if (typeof v === 'bigint') return Number(v);
+  return v;
+}
