@@ -30,7 +30,7 @@ export interface GatewayBenchResult {
 
 export async function gatewayBench(short: boolean): Promise<GatewayBenchResult> {
   const devices = 500;
-  const extra = 80;
+  const extra = 85; // + the kind's map ≈ 100 points per device
   const dir = await mkdtemp(path.join(tmpdir(), 'lianwang-bench-gw-'));
   const broker = await startMosquitto();
   const basePort = 20000 + Math.floor(Math.random() * 20000);

@@ -64,8 +64,8 @@ describe('Modbus driver', () => {
     const { driver, last, status } = collect();
     await driver.start();
     try {
-      await waitFor(() => last.size === 4 && [...status.values()].every((s) => s.state === 'online'), {
-        what: 'four devices online',
+      await waitFor(() => last.size === 5 && [...status.values()].every((s) => s.state === 'online'), {
+        what: 'five devices online',
       });
       for (const [key, readings] of last) {
         const model = sim.devices.get(key)?.values() ?? {};
@@ -113,11 +113,12 @@ describe('Modbus driver', () => {
     const { driver, status } = collect();
     await driver.start();
     try {
-      await waitFor(() => [...status.values()].filter((s) => s.state === 'online').length === 4, {
+      await waitFor(() => [...status.values()].filter((s) => s.state === 'online').length === 5, {
         what: 'all online',
       });
       sim.faults.inject({ device: 'furnace', type: 'hang' });
       sim.faults.inject({ device: 'press-b', type: 'garbage' });
+      sim.faults.inject({ device: 'belt', type: 'offline' }); // its own port: connections refused
       const meter = driver.counters().get('t1/meter') as { intervalsMs: number[]; polls: number } | undefined;
       const before = meter?.polls ?? 0;
       await waitFor(() => (meter?.polls ?? 0) >= before + 15, { what: '15 meter polls', timeoutMs: 10_000 });
@@ -125,10 +126,12 @@ describe('Modbus driver', () => {
       const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
       expect(Math.abs(mean - 200) / 200).toBeLessThan(0.1);
       expect(status.get('t1/furnace')?.state).toBe('offline');
+      expect(status.get('t1/belt')?.state).toBe('offline');
       expect(status.get('t1/meter')?.state).toBe('online');
     } finally {
       sim.faults.clear('furnace');
       sim.faults.clear('press-b');
+      sim.faults.clear('belt');
       await driver.stop();
     }
   });

@@ -36,6 +36,7 @@ describe('control API', () => {
     expect(status).toBe(200);
     const devices = body as { device: string; protocol: string; address: string; reachable: boolean }[];
     expect(devices.map((d) => d.device).sort()).toEqual([
+      't1/belt',
       't1/furnace',
       't1/meter',
       't1/press-a',
@@ -144,6 +145,7 @@ describe('--emit-gateway-config', () => {
     });
     expect(meter?.points?.map((p) => p.name)).toEqual(['torque']);
     expect(parsed.gateway.devices?.map((d) => d.id).sort()).toEqual([
+      'belt',
       'furnace',
       'meter',
       'press-a',
