@@ -62,7 +62,12 @@ export async function loadGatewayFile(
   const result = GatewayFile.safeParse(parsed.value, { reportInput: true });
   const fail = (issues: ConfigIssue[], extra: ConfigError[] = []): LoadResult<ResolvedGateway> => ({
     ok: false,
-    errors: [...issues.map((i) => ({ file, ...locate(parsed.source, i), ...i })), ...extra],
+    errors: [
+      ...issues
+        .map((i) => ({ file, ...locate(parsed.source, i), ...i }))
+        .sort((a, b) => a.line - b.line || a.column - b.column),
+      ...extra,
+    ],
   });
   if (!result.success) return fail(fromZodIssues(result.error.issues, gatewayVocabulary));
   const config = result.data;
