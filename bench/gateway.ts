@@ -24,6 +24,8 @@ export interface GatewayBenchResult {
   pointsDeliveredPerSecond: number;
   gatewayCpuPercent: number;
   gatewayRssMb: number;
+  /** V8 heap in use at the end (from the gateway's /metrics): RSS minus this is GC headroom. */
+  gatewayHeapUsedMb: number;
   pollIntervalDriftP50: number;
   pollIntervalDriftP99: number;
 }
@@ -88,6 +90,10 @@ export async function gatewayBench(short: boolean): Promise<GatewayBenchResult> 
     const b = await sampleProc(gw.pid);
     const read1 = await samplesRead(httpPort);
     const drift = await intervalDrift(httpPort);
+    const heapUsed = Number(
+      /lianwang_gateway_process_nodejs_heap_size_used_bytes (\S+)/.exec(await metricsText(httpPort))?.[1] ??
+        0,
+    );
     return {
       devices,
       pointsPerDevice: Math.round((read1 - read0) / seconds / devices),
@@ -96,6 +102,7 @@ export async function gatewayBench(short: boolean): Promise<GatewayBenchResult> 
       pointsDeliveredPerSecond: (metrics - m0) / seconds,
       gatewayCpuPercent: ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100,
       gatewayRssMb: b.rssMb,
+      gatewayHeapUsedMb: heapUsed / 2 ** 20,
       pollIntervalDriftP50: drift.p50,
       pollIntervalDriftP99: drift.p99,
     };

@@ -51,7 +51,7 @@ rows.push(
   ],
   [
     'gateway: cost',
-    `${gw.gatewayCpuPercent.toFixed(0)}% CPU (of one core), ${gw.gatewayRssMb.toFixed(0)} MB RSS`,
+    `${gw.gatewayCpuPercent.toFixed(0)}% CPU (of one core), ${gw.gatewayRssMb.toFixed(0)} MB RSS${Number.isFinite(gw.gatewayHeapUsedMb) && gw.gatewayHeapUsedMb > 0 ? ` (${gw.gatewayHeapUsedMb.toFixed(0)} MB V8 heap in use)` : ''}`,
     'target ≤ 1 core, ≤ 200 MB',
   ],
   [
