@@ -30,21 +30,32 @@ export interface GatewayBenchResult {
   pollIntervalDriftP99: number;
 }
 
-export async function gatewayBench(short: boolean): Promise<GatewayBenchResult> {
-  const devices = 500;
-  const extra = 85; // + the kind's map ≈ 100 points per device
+export interface GatewayBenchOptions {
+  /** Modbus TCP devices (default 500) with `modbusExtra` float32 points beyond the kind's map. */
+  modbusDevices?: number;
+  modbusExtra?: number;
+  /** OPC UA machines on one simulated server, with `opcuaExtra` variables beyond the kind's map. */
+  opcuaMachines?: number;
+  opcuaExtra?: number;
+}
+
+export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
+  const modbusDevices = o.modbusDevices ?? 500;
+  const opcuaMachines = o.opcuaMachines ?? 0;
+  const devices = modbusDevices + opcuaMachines;
+  const extra = o.modbusExtra ?? 85; // + the kind's map ≈ 100 points per device
   const dir = await mkdtemp(path.join(tmpdir(), 'lianwang-bench-gw-'));
   const broker = await startMosquitto();
   const basePort = 20000 + Math.floor(Math.random() * 20000);
   await writeFile(
     path.join(dir, 'plant.yaml'),
     benchPlantYaml({
-      modbusDevices: devices,
-      opcuaMachines: 0,
-      opcuaExtraPoints: 0,
+      modbusDevices,
+      opcuaMachines,
+      opcuaExtraPoints: o.opcuaExtra ?? 0,
       modbusExtraPoints: extra,
       modbusBasePort: basePort,
-      opcuaPort: 1,
+      opcuaPort: basePort - 1,
     }),
   );
   const sim = await startChild(

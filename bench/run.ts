@@ -61,6 +61,14 @@ rows.push(
   ],
 );
 
+const ua = await gatewayBench(short, { modbusDevices: 0, opcuaMachines: 100, opcuaExtra: 75 });
+results.opcua = ua;
+rows.push([
+  `gateway: OPC UA → Sparkplug, ${ua.devices} machines × ~100 monitored items @ 1 s`,
+  `${Math.round(ua.pointsReadPerSecond).toLocaleString('en')} points/s read, ${Math.round(ua.pointsDeliveredPerSecond).toLocaleString('en')} delivered; ${ua.gatewayCpuPercent.toFixed(0)}% CPU, ${ua.gatewayRssMb.toFixed(0)} MB RSS`,
+  'target 10,000 items ≤ 1 core',
+]);
+
 const replay = await replayBench(short);
 results.replay = replay;
 rows.push([
