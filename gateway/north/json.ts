@@ -7,6 +7,7 @@
 import type { MqttClient } from 'mqtt';
 import type { GatewayFile } from '../../config/index.ts';
 import type { DiskQueue } from '../buffer/disk-queue.ts';
+import { Backlog } from './backlog.ts';
 import { MqttLink } from './mqtt-link.ts';
 import {
   type DeviceMeta,
@@ -44,10 +45,11 @@ export class JsonPublisher implements Publisher {
   readonly #link: MqttLink;
   readonly #devices = new Map<string, DeviceMeta>();
   readonly #stats: NorthStats = emptyNorthStats();
-  #replaying = false;
+  readonly #backlog: Backlog;
 
   constructor(ctx: JsonContext) {
     this.#ctx = ctx;
+    this.#backlog = new Backlog(ctx.queue, ctx.log);
     for (const d of ctx.devices) this.#devices.set(d.key, d);
     const g = ctx.config.gateway;
     this.#link = new MqttLink({
@@ -69,6 +71,7 @@ export class JsonPublisher implements Publisher {
 
   async stop(): Promise<void> {
     await this.#link.stop();
+    await this.#backlog.flush();
   }
 
   stats(): NorthStats {
@@ -125,34 +128,28 @@ export class JsonPublisher implements Publisher {
     return `lianwang/${meta.enterprise}/${meta.id}/${leaf}`;
   }
 
-  async #replay(client: MqttClient): Promise<void> {
-    if (this.#replaying) return;
-    this.#replaying = true;
-    try {
-      while (this.#link.client === client) {
-        const entries = await this.#ctx.queue.peek(256, 4 << 20);
-        if (!entries.length) break;
-        const acked: number[] = [];
-        for (const e of entries) {
-          const data = {
-            ...(JSON.parse(Buffer.from(e.payload).toString('utf8')) as JsonData),
-            historical: true as const,
-          };
-          try {
-            await client.publishAsync(e.topic, JSON.stringify(data), { qos: 1 });
-            acked.push(e.id);
-            this.#stats.pointsReplayed += Object.keys(data.values).length;
-          } catch {
-            break;
-          }
+  #replay(client: MqttClient): Promise<void> {
+    return this.#backlog.replay(
+      () => this.#link.client === client,
+      async (e) => {
+        let data: JsonData;
+        try {
+          data = { ...(JSON.parse(Buffer.from(e.payload).toString('utf8')) as JsonData), historical: true };
+        } catch (err) {
+          this.#ctx.log.error(
+            { id: e.id, err: (err as Error).message },
+            'dropping an unreadable buffered record',
+          );
+          return true;
         }
-        await this.#ctx.queue.ack(acked);
-        if (acked.length < entries.length) break;
-      }
-    } catch (err) {
-      this.#ctx.log.error({ err: (err as Error).message }, 'replay failed');
-    } finally {
-      this.#replaying = false;
-    }
+        try {
+          await client.publishAsync(e.topic, JSON.stringify(data), { qos: 1 });
+        } catch {
+          return false;
+        }
+        this.#stats.pointsReplayed += Object.keys(data.values).length;
+        return true;
+      },
+    );
   }
 }

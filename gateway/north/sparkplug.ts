@@ -18,7 +18,8 @@ import {
   SparkplugType,
   topic,
 } from '../../wire/sparkplug/index.ts';
-import type { DiskQueue, QueueEntry, QueueRecord } from '../buffer/disk-queue.ts';
+import type { DiskQueue, QueueEntry } from '../buffer/disk-queue.ts';
+import { Backlog } from './backlog.ts';
 import { nextBdSeq } from './bdseq.ts';
 import { birthProperties, toMetric } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
@@ -46,8 +47,6 @@ interface Last {
   time: number;
 }
 
-const REPLAY_BATCH = 256;
-
 export class SparkplugPublisher implements Publisher {
   readonly #ctx: SparkplugContext;
   readonly #group: string;
@@ -62,10 +61,7 @@ export class SparkplugPublisher implements Publisher {
   readonly #born = new Set<string>();
   #bdSeq = 0;
   #seq = 0;
-  #pending: QueueRecord[] = [];
-  #flushTimer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
-  #replaying = false;
+  readonly #backlog: Backlog;
   /** Messages awaiting PUBACK → what to do if they never get it. */
   readonly #inFlight = new Map<number, () => void>();
   #nextToken = 0;
@@ -73,6 +69,7 @@ export class SparkplugPublisher implements Publisher {
 
   constructor(ctx: SparkplugContext) {
     this.#ctx = ctx;
+    this.#backlog = new Backlog(ctx.queue, ctx.log);
     this.#group = ctx.config.gateway.group;
     this.#node = ctx.config.gateway.node;
     this.#qos = ctx.config.sparkplug.qos;
@@ -133,9 +130,7 @@ export class SparkplugPublisher implements Publisher {
       // A deliberate disconnect publishes the NDEATH itself (the broker only sends the Will on loss).
       await client.publishAsync(topic.ndeath(this.#group, this.#node), this.#deathPayload(), { qos: 1 });
     });
-    clearTimeout(this.#flushTimer);
-    this.#flush();
-    await this.#flushing;
+    await this.#backlog.flush();
   }
 
   stats(): NorthStats {
@@ -340,47 +335,18 @@ export class SparkplugPublisher implements Publisher {
     const metrics = readings.map((r) => this.#metric(device, r, true));
     let sourceTime = Infinity;
     for (const r of readings) sourceTime = Math.min(sourceTime, r.time);
-    this.#pending.push({ topic: device, payload: encodePayload({ metrics }), sourceTime });
+    this.#backlog.add({ topic: device, payload: encodePayload({ metrics }), sourceTime });
     this.#stats.pointsQueued += readings.length;
-    if (this.#pending.length >= 512) this.#flush();
-    else this.#flushTimer ??= setTimeout(() => this.#flush(), 0); // same turn's polls share one batch
-  }
-
-  #flush(): void {
-    this.#flushTimer = undefined;
-    if (!this.#pending.length) return;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#flushing = this.#flushing
-      .then(() => this.#ctx.queue.append(batch))
-      .catch((err: unknown) =>
-        this.#ctx.log.error({ err: (err as Error).message, records: batch.length }, 'buffer append failed'),
-      );
     const client = this.#link.client;
     if (client) void this.#replay(client);
   }
 
-  /** Drains the disk queue in order as historical DDATA while connected; acks what the broker acked. */
-  async #replay(client: MqttClient): Promise<void> {
-    if (this.#replaying) return;
-    this.#replaying = true;
-    try {
-      await this.#flushing;
-      while (this.#link.client === client) {
-        const entries = await this.#ctx.queue.peek(REPLAY_BATCH, 4 << 20);
-        if (!entries.length) break;
-        const acked: number[] = [];
-        await Promise.all(
-          entries.map((e) => this.#replayOne(client, e).then((ok) => ok && acked.push(e.id))),
-        );
-        await this.#ctx.queue.ack(acked);
-        if (acked.length < entries.length) break; // connection lost: the rest stays queued
-      }
-    } catch (err) {
-      this.#ctx.log.error({ err: (err as Error).message }, 'replay failed');
-    } finally {
-      this.#replaying = false;
-    }
+  /** Drains the disk queue in order as historical DDATA while this connection lasts. */
+  #replay(client: MqttClient): Promise<void> {
+    return this.#backlog.replay(
+      () => this.#link.client === client,
+      (e) => this.#replayOne(client, e),
+    );
   }
 
   #replayOne(client: MqttClient, e: QueueEntry): Promise<boolean> {
