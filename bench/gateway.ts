@@ -26,6 +26,8 @@ export interface GatewayBenchResult {
   gatewayRssMb: number;
   /** V8 heap in use at the end (from the gateway's /metrics): RSS minus this is GC headroom. */
   gatewayHeapUsedMb: number;
+  /** RSS samples (MB) taken every `sampleSeconds` during the measurement. */
+  rssSamplesMb: number[];
   pollIntervalDriftP50: number;
   pollIntervalDriftP99: number;
 }
@@ -37,6 +39,9 @@ export interface GatewayBenchOptions {
   /** OPC UA machines on one simulated server, with `opcuaExtra` variables beyond the kind's map. */
   opcuaMachines?: number;
   opcuaExtra?: number;
+  /** Measure this long instead of 10 s (short) / 60 s (full), sampling RSS every `sampleSeconds`. */
+  seconds?: number;
+  sampleSeconds?: number;
 }
 
 export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
@@ -93,11 +98,16 @@ export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}):
   });
   try {
     await delay(5000); // warm-up: connections, births, JIT
-    const seconds = short ? 10 : 60;
+    const seconds = o.seconds ?? (short ? 10 : 60);
     const a = await sampleProc(gw.pid);
     const m0 = metrics;
     const read0 = await samplesRead(httpPort);
-    await delay(seconds * 1000);
+    const rssSamplesMb: number[] = [];
+    const step = (o.sampleSeconds ?? seconds) * 1000;
+    for (let t = 0; t < seconds * 1000; t += step) {
+      await delay(Math.min(step, seconds * 1000 - t));
+      rssSamplesMb.push((await sampleProc(gw.pid)).rssMb);
+    }
     const b = await sampleProc(gw.pid);
     const read1 = await samplesRead(httpPort);
     const drift = await intervalDrift(httpPort);
@@ -114,6 +124,7 @@ export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}):
       gatewayCpuPercent: ((b.cpuSeconds - a.cpuSeconds) / seconds) * 100,
       gatewayRssMb: b.rssMb,
       gatewayHeapUsedMb: heapUsed / 2 ** 20,
+      rssSamplesMb,
       pollIntervalDriftP50: drift.p50,
       pollIntervalDriftP99: drift.p99,
     };
