@@ -3,7 +3,6 @@
  * the devices to collect — resolved to full point maps with per-point poll interval,
  * deadband and gateway-side scaling. Every error is returned located, nothing is thrown.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kind } from '../kinds/define.ts';
 import { KINDS } from '../kinds/index.ts';
@@ -15,7 +14,7 @@ import { vocabulary } from '../schema/json.ts';
 import type { ConfigError, ConfigIssue } from './errors.ts';
 import { loadPlantFile, type LoadResult } from './plant.ts';
 import { findDevice, mergePoints, type Plant, type ResolvedDevice } from './resolve.ts';
-import { locate, parseYaml } from './yaml.ts';
+import { locate, parseYaml, readSource } from './yaml.ts';
 import { fromZodIssues } from './zod-issues.ts';
 
 export interface CollectPoint {
@@ -46,16 +45,8 @@ export async function loadGatewayFile(
   file: string,
   kinds: ReadonlyMap<string, Kind> = KINDS,
 ): Promise<LoadResult<ResolvedGateway>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    return {
-      ok: false,
-      errors: [{ file, line: 1, column: 1, path: [], message: `cannot read file (${code})` }],
-    };
-  }
+  const text = await readSource(file);
+  if (typeof text !== 'string') return { ok: false, errors: [text] };
   const parsed = parseYaml(text, file);
   if (parsed.errors.length) return { ok: false, errors: parsed.errors };
   gatewayVocabulary ??= vocabulary(GatewayFile);

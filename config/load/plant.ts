@@ -3,7 +3,6 @@
  * checks → resolved ledger. Every error is collected and returned at once, each with
  * file, line, column and path; nothing is thrown for bad input.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Kind } from '../kinds/define.ts';
 import { KINDS } from '../kinds/index.ts';
@@ -14,7 +13,7 @@ import { vocabulary } from '../schema/json.ts';
 import type { ConfigError, ConfigIssue } from './errors.ts';
 import { findDevice, type Plant, resolveEnterprise } from './resolve.ts';
 import { checkPlant, type SemanticInput } from './semantics.ts';
-import { locate, parseYaml } from './yaml.ts';
+import { locate, parseYaml, readSource } from './yaml.ts';
 import { fromZodIssues } from './zod-issues.ts';
 
 export type LoadResult<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };
@@ -25,16 +24,8 @@ export async function loadPlantFile(
   file: string,
   kinds: ReadonlyMap<string, Kind> = KINDS,
 ): Promise<LoadResult<Plant>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
-    return {
-      ok: false,
-      errors: [{ file, line: 1, column: 1, path: [], message: `cannot read file (${code})` }],
-    };
-  }
+  const text = await readSource(file);
+  if (typeof text !== 'string') return { ok: false, errors: [text] };
   return loadPlantText(text, file, kinds);
 }
 

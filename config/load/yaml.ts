@@ -1,4 +1,5 @@
 /** YAML parsing that keeps source positions, so every error can name file:line:column. */
+import { readFile } from 'node:fs/promises';
 import { type Document, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { ConfigError, ConfigIssue, PathSegment } from './errors.ts';
 
@@ -12,6 +13,16 @@ export interface ParsedYaml {
   source: SourceDocument;
   value: unknown;
   errors: ConfigError[];
+}
+
+/** The file's text, or a located error saying why it cannot be read. */
+export async function readSource(file: string): Promise<string | ConfigError> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    return { file, line: 1, column: 1, path: [], message: `cannot read file (${code})` };
+  }
 }
 
 export function parseYaml(text: string, file: string): ParsedYaml {

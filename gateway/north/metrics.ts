@@ -1,5 +1,5 @@
 /** Sparkplug metrics from readings and point metadata: pure helpers of the edge node. */
-import { type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
+import { BD_SEQ, encodePayload, type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
 import type { PointMeta, Reading } from './types.ts';
 
 /** A reading as a metric: source timestamp, datatype, alias and/or name, null when bad. */
@@ -31,4 +31,14 @@ export function coerce(v: NonNullable<Reading['value']>, datatype: number): Metr
   }
   if (typeof v === 'bigint') return Number(v);
   return v;
+}
+
+/** NDEATH (and the Will): only the birth/death sequence number. */
+export function deathPayload(bdSeq: number): Buffer {
+  return Buffer.from(
+    encodePayload({
+      timestamp: Date.now(),
+      metrics: [{ name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(bdSeq) }],
+    }),
+  );
 }

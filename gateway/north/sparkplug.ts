@@ -21,7 +21,7 @@ import {
 import type { DiskQueue, QueueEntry } from '../buffer/disk-queue.ts';
 import { Backlog } from './backlog.ts';
 import { nextBdSeq } from './bdseq.ts';
-import { birthProperties, toMetric } from './metrics.ts';
+import { birthProperties, deathPayload, toMetric } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
 import {
   type DeviceMeta,
@@ -128,7 +128,7 @@ export class SparkplugPublisher implements Publisher {
   async stop(): Promise<void> {
     await this.#link.stop(async (client) => {
       // A deliberate disconnect publishes the NDEATH itself (the broker only sends the Will on loss).
-      await client.publishAsync(topic.ndeath(this.#group, this.#node), this.#deathPayload(), { qos: 1 });
+      await client.publishAsync(topic.ndeath(this.#group, this.#node), deathPayload(this.#bdSeq), { qos: 1 });
     });
     await this.#backlog.flush();
   }
@@ -178,19 +178,10 @@ export class SparkplugPublisher implements Publisher {
     this.#bdSeq = await nextBdSeq(this.#ctx.bufferDir);
     return {
       topic: topic.ndeath(this.#group, this.#node),
-      payload: this.#deathPayload(),
+      payload: deathPayload(this.#bdSeq),
       qos: 1 as const,
       retain: false,
     };
-  }
-
-  #deathPayload(): Buffer {
-    return Buffer.from(
-      encodePayload({
-        timestamp: Date.now(),
-        metrics: [{ name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(this.#bdSeq) }],
-      }),
-    );
   }
 
   async #online(client: MqttClient): Promise<void> {
