@@ -12,7 +12,6 @@ import {
   type QueueId,
   type QueueRecord,
   dataKey,
-  decodeEntry,
   decodeMeta,
   emptyMeta,
   encodeMeta,
@@ -22,17 +21,16 @@ import {
   validateRecord,
 } from './codec.ts';
 import {
-  type Db,
-  type Head,
-  type Run,
-  commit,
-  extendRun,
-  firstFrom,
-  recount,
-  startRun,
-  takeFromHead,
-} from './store.ts';
-import { type DiskQueueOptions, type DropInfo, type QueueStats } from './types.ts';
+  type DeleteReason,
+  afterAck,
+  afterAppend,
+  afterDelete,
+  batchBytes,
+  dropInfo,
+  trimBatch,
+} from './ledger.ts';
+import { type Db, type Head, type Run, commit, firstFrom, readPage, recount, takeFromHead } from './store.ts';
+import { type DiskQueueOptions, type QueueStats } from './types.ts';
 
 export type { QueueEntry, QueueId, QueueRecord } from './codec.ts';
 export { storedSize } from './codec.ts';
@@ -162,31 +160,8 @@ export class DiskQueue {
   async peek(max: number, maxBytes = Infinity, after?: QueueId): Promise<QueueEntry[]> {
     const db = this.openDb();
     if (!(max >= 1)) return [];
-    const it = db.iterator({
-      gte: dataKey(Math.max(this.meta.floor, after === undefined ? 0 : after + 1)),
-      lt: DATA_END,
-      limit: max,
-      highWaterMarkBytes: Math.min(Math.max(Number.isFinite(maxBytes) ? maxBytes : 0, 1 << 16), 4 << 20),
-    });
-    const read = (async () => {
-      const out: QueueEntry[] = [];
-      let bytes = 0;
-      try {
-        while (out.length < max) {
-          const chunk = await it.nextv(Math.min(max - out.length, 1_000));
-          if (chunk.length === 0) break;
-          for (const [key, value] of chunk) {
-            const size = key.length + value.length;
-            if (out.length > 0 && bytes + size > maxBytes) return out;
-            out.push(decodeEntry(key, value));
-            bytes += size;
-          }
-        }
-        return out;
-      } finally {
-        await it.close();
-      }
-    })();
+    const from = Math.max(this.meta.floor, after === undefined ? 0 : after + 1);
+    const read = readPage(db, from, max, maxBytes);
     this.reads.add(read);
     try {
       return await read;
@@ -291,8 +266,7 @@ export class DiskQueue {
 
   private async writeRecords(encoded: EncodedRecord[]): Promise<void> {
     const { maxBytes } = this.opts;
-    let newBytes = 0;
-    for (const e of encoded) newBytes += e.bytes;
+    const newBytes = batchBytes(encoded);
     // Size bound, oldest first: stored entries go before any record of this batch, in their own batches
     // (a crash in between loses them, counted, but no record whose append() resolved).
     while (this.meta.entries > 0 && this.meta.bytes + newBytes > maxBytes) {
@@ -303,56 +277,25 @@ export class DiskQueue {
       if (run === null) break;
       await this.deleteRun(run, 'size');
     }
-    // A batch larger than the bound on its own loses its oldest records.
-    let keepFrom = 0;
-    let dropped: Run | null = null;
-    while (newBytes > maxBytes && keepFrom < encoded.length) {
-      const e = encoded[keepFrom++] as EncodedRecord;
-      const seq = seqOfKey(e.key);
-      const time = sourceTimeOf(e.value);
-      dropped ??= startRun(seq, time);
-      extendRun(dropped, e.key, seq, time, e.bytes);
-      newBytes -= e.bytes;
-    }
-    const next = { ...this.meta };
-    next.nextSeq = seqOfKey((encoded[encoded.length - 1] as EncodedRecord).key) + 1;
-    next.appended += encoded.length;
-    next.entries += encoded.length - keepFrom;
-    next.bytes += newBytes;
-    if (dropped !== null) {
-      next.droppedEntries += dropped.keys.length;
-      next.droppedBySize += dropped.keys.length;
-      next.droppedBytes += dropped.bytes;
-    }
+    const trimmed = trimBatch(encoded, maxBytes);
+    const next = afterAppend(this.meta, encoded, trimmed);
     let head = this.head;
-    const first = encoded[keepFrom];
+    const first = encoded[trimmed.keepFrom];
     if (head === null && first !== undefined) {
       head = { seq: seqOfKey(first.key), sourceTime: sourceTimeOf(first.value) };
     }
     if (head === null) next.floor = next.nextSeq;
-    const puts = keepFrom === 0 ? encoded : encoded.slice(keepFrom);
+    const puts = trimmed.keepFrom === 0 ? encoded : encoded.slice(trimmed.keepFrom);
     await commit(this.openDb(), { puts, meta: next, sync: this.syncEach });
     this.meta = next;
     this.head = head;
     this.dirty = !this.syncEach;
-    if (dropped !== null) this.emitDrop('size', dropped);
+    if (trimmed.dropped !== null) this.emitDrop('size', trimmed.dropped);
   }
 
   /** Deletes a run taken from the head, with the counters, in one batch. */
-  private async deleteRun(run: Run, why: 'ack' | 'age' | 'size'): Promise<void> {
-    const next = { ...this.meta };
-    const n = run.keys.length;
-    next.entries -= n;
-    next.bytes -= run.bytes;
-    if (why === 'ack') {
-      next.acked += n;
-    } else {
-      next.droppedEntries += n;
-      next.droppedBytes += run.bytes;
-      if (why === 'age') next.droppedByAge += n;
-      else next.droppedBySize += n;
-    }
-    next.floor = run.next?.seq ?? next.nextSeq;
+  private async deleteRun(run: Run, why: DeleteReason): Promise<void> {
+    const next = afterDelete(this.meta, run, why);
     await commit(this.openDb(), { dels: run.keys, meta: next, sync: this.syncEach });
     this.meta = next;
     this.head = run.next;
@@ -377,10 +320,7 @@ export class DiskQueue {
       if (candidates[i] === this.head?.seq) headGone = true;
     });
     if (dels.length === 0) return 0;
-    const next = { ...this.meta };
-    next.entries -= dels.length;
-    next.bytes -= bytes;
-    next.acked += dels.length;
+    const next = afterAck(this.meta, dels.length, bytes);
     await commit(db, { dels, meta: next, sync: this.syncEach });
     this.meta = next;
     this.dirty = !this.syncEach;
@@ -416,17 +356,8 @@ export class DiskQueue {
   }
 
   private emitDrop(reason: 'age' | 'size', run: Run): void {
-    const info: DropInfo = {
-      reason,
-      entries: run.keys.length,
-      bytes: run.bytes,
-      firstId: run.firstSeq,
-      lastId: run.lastSeq,
-      oldestSourceTime: run.oldest,
-      newestSourceTime: run.newest,
-    };
     try {
-      this.opts.onDrop?.(info);
+      this.opts.onDrop?.(dropInfo(reason, run));
     } catch (err) {
       this.report(err);
     }

@@ -6,7 +6,9 @@ import {
   META_KEY,
   type EncodedRecord,
   type Meta,
+  type QueueEntry,
   dataKey,
+  decodeEntry,
   emptyMeta,
   encodeMeta,
   seqOfKey,
@@ -106,6 +108,36 @@ export async function takeFromHead(
   // The run reached the end of the range: the new head, if any, lies past `upTo`.
   if (run !== null && upTo !== undefined) run.next = await firstFrom(db, upTo + 1);
   return run;
+}
+
+/**
+ * Up to `max` entries from sequence `from` on, oldest first, their total size capped by `maxBytes` (but at
+ * least one entry if any is stored). Reads from the iterator's snapshot, beside the write chain.
+ */
+export async function readPage(db: Db, from: number, max: number, maxBytes: number): Promise<QueueEntry[]> {
+  const it = db.iterator({
+    gte: dataKey(from),
+    lt: DATA_END,
+    limit: max,
+    highWaterMarkBytes: Math.min(Math.max(Number.isFinite(maxBytes) ? maxBytes : 0, 1 << 16), 4 << 20),
+  });
+  const out: QueueEntry[] = [];
+  let bytes = 0;
+  try {
+    while (out.length < max) {
+      const chunk = await it.nextv(Math.min(max - out.length, 1_000));
+      if (chunk.length === 0) break;
+      for (const [key, value] of chunk) {
+        const size = key.length + value.length;
+        if (out.length > 0 && bytes + size > maxBytes) return out;
+        out.push(decodeEntry(key, value));
+        bytes += size;
+      }
+    }
+    return out;
+  } finally {
+    await it.close();
+  }
 }
 
 /** The first stored entry with a sequence ≥ `seq`. */

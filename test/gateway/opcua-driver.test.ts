@@ -3,20 +3,20 @@
  * scaling), over an IPv6 literal and over IPv4; device states follow faults, a server restart, a server
  * that is down at start and a link that silently drops everything; a secured session with a user.
  */
-import { createHook } from 'node:async_hooks';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CollectDevice, CollectPoint } from '../../config/index.ts';
-import { opcuaDriverFactory, type OpcuaDriverOptions } from '../../gateway/drivers/opcua/driver.ts';
-import type { DeviceStatus, Driver, DriverLog, Reading, Value } from '../../gateway/drivers/types.ts';
-import type { SimDevice } from '../../simulators/device.ts';
+import type { CollectDevice } from '../../config/index.ts';
+import type { OpcuaDriverOptions } from '../../gateway/drivers/opcua/driver.ts';
+import type { Driver } from '../../gateway/drivers/types.ts';
 import { configureNodeOpcuaLogging, type OpcuaSim, startOpcuaServer } from '../../simulators/opcua/index.ts';
 import { tickDevice } from '../helpers/opcua-devices.ts';
 import { freePort } from '../helpers/ports.ts';
+import { blackholeProxy } from '../helpers/proxy.ts';
+import { trackTimers } from '../helpers/timers.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { collect, driverFor as driverIn, expected, Recorder } from './_setup/opcua.ts';
 
 configureNodeOpcuaLogging({ level: 'silent' });
 
@@ -50,97 +50,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-type Scale = Record<string, [scale: number, offset: number]>;
-
-function collect(
-  s: SimDevice,
-  endpoint: string,
-  opts: {
-    scale?: Scale;
-    options?: Record<string, Partial<Pick<CollectPoint, 'intervalMs' | 'deadband'>>>;
-    security?: Partial<Extract<CollectDevice['connectivity'], { type: 'opcua' }>>;
-  } = {},
-): CollectDevice {
-  const connectivity = {
-    type: 'opcua' as const,
-    endpoint,
-    securityMode: 'None' as const,
-    securityPolicy: 'None' as const,
-    ...opts.security,
-  };
-  return {
-    device: { ...s.device, connectivity },
-    connectivity,
-    points: s.device.points.map((point) => {
-      const [scale, offset] = opts.scale?.[point.name] ?? [1, 0];
-      return { point, intervalMs: 200, deadband: 0, scale, offset, ...opts.options?.[point.name] };
-    }),
-  };
-}
-
-/** What the driver emits, and the log lines it wrote. */
-class Recorder {
-  readonly readings = new Map<string, Reading[]>();
-  readonly statuses = new Map<string, DeviceStatus[]>();
-  readonly logs: string[] = [];
-  readonly log: DriverLog = {
-    info: (o, m) => this.logs.push(`info ${m} ${JSON.stringify(o)}`),
-    warn: (o, m) => this.logs.push(`warn ${m} ${JSON.stringify(o)}`),
-    error: (o, m) => this.logs.push(`error ${m} ${JSON.stringify(o)}`),
-    debug: () => undefined,
-  };
-  readonly sink = {
-    readings: (device: string, readings: Reading[]) => {
-      const list = this.readings.get(device) ?? [];
-      list.push(...readings);
-      this.readings.set(device, list);
-    },
-    status: (device: string, status: DeviceStatus) => {
-      const list = this.statuses.get(device) ?? [];
-      list.push(status);
-      this.statuses.set(device, list);
-    },
-  };
-  state(device: string): DeviceStatus | undefined {
-    return this.statuses.get(device)?.at(-1);
-  }
-  latest(device: string, point: string): Reading | undefined {
-    return this.readings.get(device)?.findLast((r) => r.point === point);
-  }
-  waitState(device: string, state: DeviceStatus['state'], timeoutMs = 15_000): Promise<void> {
-    return waitFor(() => this.state(device)?.state === state, {
-      what: `${device} ${state} (now ${JSON.stringify(this.state(device))})`,
-      timeoutMs,
-    });
-  }
-}
-
-function driverFor(devices: CollectDevice[], rec: Recorder, options: OpcuaDriverOptions = {}): Driver {
-  return opcuaDriverFactory({ keepAliveMs: 1_000, ...options })({
-    devices,
-    sink: rec.sink,
-    log: rec.log,
-    timeoutMs: 1_000,
-    backoffMinMs: 100,
-    backoffMaxMs: 1_000,
-    maxGap: 16,
-    dataDir: path.join(dir, 'gateway'),
-  });
-}
-
-/** The value the driver must report: the simulator's, as its OPC UA DataType holds it, then scaled. */
-function expected(s: SimDevice, cp: CollectPoint): Value | undefined {
-  const raw = s.values()[cp.point.name];
-  if (raw === undefined) return undefined;
-  const m = cp.point.modbus;
-  const asDouble = m !== undefined && (m.scale !== 1 || m.offset !== 0);
-  let v: Value = typeof raw === 'number' && cp.point.type === 'float32' && !asDouble ? Math.fround(raw) : raw;
-  if (cp.scale === 1 && cp.offset === 0) return v;
-  if (typeof v === 'number') v = v * cp.scale + cp.offset;
-  else if (typeof v === 'bigint') v = v * BigInt(cp.scale) + BigInt(cp.offset);
-  return v;
-}
-
 /** Stops the models, advances them once, waits until every point reported that tick; returns the tick time. */
 async function settle(rec: Recorder, devices: CollectDevice[]): Promise<number> {
   stopTicking();
@@ -155,6 +64,9 @@ async function settle(rec: Recorder, devices: CollectDevice[]): Promise<number> 
   );
   return before;
 }
+
+const driverFor = (devices: CollectDevice[], rec: Recorder, options: OpcuaDriverOptions = {}): Driver =>
+  driverIn(path.join(dir, 'gateway'), devices, rec, options);
 
 const key = (d: CollectDevice) => `${d.device.enterprise}/${d.device.id}`;
 
@@ -449,62 +361,3 @@ describe('OPC UA driver', () => {
     }
   });
 });
-
-/**
- * Timers (setTimeout, setInterval) created from now on that are still pending and would keep the process
- * alive, with where they were made. (async_hooks' destroy callback does not fire in vitest's workers, so
- * a Timeout's own `_destroyed` flag — set when it fired or was cleared — says whether it is done.)
- */
-function trackTimers(): { alive(): string[]; stop(): void } {
-  type Timer = { hasRef(): boolean; _destroyed?: boolean };
-  const made: { timer: Timer; stack: string }[] = [];
-  const hook = createHook({
-    init(_id, type, _trigger, resource) {
-      if (type !== 'Timeout') return;
-      const stack = new Error().stack?.split('\n').slice(4, 9).join(' | ') ?? '';
-      made.push({ timer: resource as Timer, stack });
-    },
-  }).enable();
-  return {
-    alive: () => made.filter((m) => !m.timer._destroyed && m.timer.hasRef()).map((m) => m.stack),
-    stop: () => hook.disable(),
-  };
-}
-
-/** A TCP proxy that can stop forwarding without closing anything: a link that silently loses packets. */
-async function blackholeProxy(targetPort: number): Promise<{
-  port: number;
-  blackhole(on: boolean): void;
-  close(): Promise<void>;
-}> {
-  let dropping = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: '::1', port: targetPort });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.on('data', (b) => {
-      if (!dropping) upstream.write(b);
-    });
-    upstream.on('data', (b) => {
-      if (!dropping) client.write(b);
-    });
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    blackhole(on) {
-      dropping = on;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy that a test can cut and restore: `cut()` drops every connection and refuses new
@@ -47,4 +47,42 @@ export class CuttableProxy {
     this.#sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A TCP proxy that can stop forwarding without closing anything: a link that silently loses packets. */
+export async function blackholeProxy(targetPort: number): Promise<{
+  port: number;
+  blackhole(on: boolean): void;
+  close(): Promise<void>;
+}> {
+  let dropping = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect({ host: '::1', port: targetPort });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.on('data', (b) => {
+      if (!dropping) upstream.write(b);
+    });
+    upstream.on('data', (b) => {
+      if (!dropping) client.write(b);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    blackhole(on) {
+      dropping = on;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from './session.ts';
+import { describeFailure } from './failure.ts';
 
 describe('describeFailure', () => {
   it.each([

@@ -26,7 +26,6 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type ClientSession,
   type ClientSubscription,
   MessageSecurityMode,
   type OPCUACertificateManager,
@@ -36,13 +35,14 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import type { DriverLog } from '../types.ts';
+import { type Live, newLive, settleFirst, within } from './attempt.ts';
 import { fetchServerCertificate } from './discovery.ts';
-import { type DialTransports, dialTransports, type OpcuaEndpoint } from './endpoint.ts';
+import { dialTransports, type OpcuaEndpoint } from './endpoint.ts';
+import { describeFailure, errorMessage } from './failure.ts';
 import {
   keepAliveCountFor,
   type MonitoredPoint,
   type Refusals,
-  type SessionSubscriptions,
   subscribe,
   type SubscriptionTiming,
 } from './subscriptions.ts';
@@ -83,21 +83,6 @@ export interface ConnectionOptions {
   timing: ConnectionTiming;
   log: DriverLog;
   events: ConnectionEvents;
-}
-
-/** One attempt's client and what hangs off it. */
-interface Live {
-  transports: DialTransports;
-  client?: OPCUAClient;
-  session?: ClientSession;
-  subs?: SessionSubscriptions;
-  activity: Map<ClientSubscription, number>;
-  /** When the connection broke and node-opcua started repairing it. */
-  lostAt?: number;
-  /** Settles with the reason to rebuild (first call wins). */
-  ended: Promise<string>;
-  rebuild(reason: string): void;
-  disposed: boolean;
 }
 
 export class ServerConnection {
@@ -338,64 +323,4 @@ export class ServerConnection {
     if (!(await within(closed, limit)))
       this.#o.log.warn({ endpoint: this.#o.endpoint.url }, 'OPC UA client did not close in time');
   }
-}
-
-/** True if `done` settles within `ms`; the timer is cleared either way. */
-async function within(done: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([done, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function newLive(transports: DialTransports): Live {
-  let settle: (reason: string) => void = () => undefined;
-  const ended = new Promise<string>((resolve) => (settle = resolve));
-  return { transports, activity: new Map(), ended, rebuild: (reason) => settle(reason), disposed: false };
-}
-
-/**
- * Waits for `work`, unless `ended` settles first (stop() or a rebuild reason) or `timeoutMs` passes:
- * then rejects, and `work` — whose client the teardown is about to close — is left to fail quietly.
- */
-async function settleFirst(work: Promise<void>, ended: Promise<string>, timeoutMs: number): Promise<void> {
-  work.catch(() => undefined);
-  const timeout = new AbortController();
-  try {
-    await Promise.race([
-      work,
-      ended.then((reason) => Promise.reject(new Error(reason))),
-      sleep(timeoutMs, undefined, { signal: timeout.signal }).then(() =>
-        Promise.reject(new Error(`no session after ${Math.round(timeoutMs / 1000)} s`)),
-      ),
-    ]);
-  } finally {
-    timeout.abort();
-  }
-}
-
-/**
- * A short reason for a device state, from node-opcua's wordy errors: "connect failed: ECONNREFUSED",
- * "connect failed: timeout", a StatusCode name ("BadUserAccessDenied"), else the first line.
- */
-export function describeFailure(err: unknown): string {
-  const message = errorMessage(err);
-  const errno = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(message)?.[1];
-  if (errno) return `connect failed: ${errno}`;
-  const status = /\b((?:Bad|Uncertain)[A-Z][A-Za-z]+)\b/.exec(message)?.[1];
-  if (status) return status;
-  if (/timed out|Timeout\(|waiting for data on socket/i.test(message)) return 'connect failed: timeout';
-  const inner = /Err = \((.+)\)\s*$/s.exec(message)?.[1] ?? message;
-  const first = inner.split('\n')[0]?.trim() ?? '';
-  return first.length > 160 ? `${first.slice(0, 157)}…` : first || 'unknown error';
-}
-
-function errorMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause =
-    err.cause instanceof Error && !err.message.includes(err.cause.message) ? ` (${err.cause.message})` : '';
-  return `${err.message}${cause}`;
 }
