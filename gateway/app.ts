@@ -18,8 +18,13 @@ import { ReportByException } from './pipeline/rbe.ts';
 export interface GatewayOptions {
   /** The root logger (without a `name`): the gateway names its own children. */
   log?: Logger;
-  /** A device silent this long is reported again even if unchanged (default 30 s < the 60 s KPI bucket). */
+  /**
+   * A device silent this long is reported again even if unchanged (default 30 s < the 60 s KPI bucket).
+   * 0 turns report-by-exception off: every reading goes north.
+   */
   maxSilenceMs?: number;
+  /** Sees every batch of readings a driver delivers, before report-by-exception (tests reconcile with it). */
+  onRead?: (device: string, readings: readonly Reading[]) => void;
 }
 
 export interface Gateway {
@@ -104,6 +109,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
   const samples = { good: 0, bad: 0 };
   const sink = {
     readings(device: string, readings: Reading[]) {
+      opts.onRead?.(device, readings);
       for (const r of readings) {
         if (r.good) {
           samples.good++;

@@ -13,11 +13,23 @@ export interface Observed {
   metrics: Metric[];
 }
 
+/** A sample (device, point, source time) that arrived again in a message the broker did not mark DUP. */
+export interface Repeat {
+  key: string;
+  time: number;
+  /** How it came first and again: 'DBIRTH', 'DDATA' or 'DDATA historical'. */
+  first: string;
+  again: string;
+}
+
 export class SparkplugObserver {
   readonly messages: Observed[] = [];
   /** `<device>|<point>` → source time → value */
   readonly samples = new Map<string, Map<number, unknown>>();
   readonly seqGaps: string[] = [];
+  /** Samples delivered more than once (not counting the broker's own DUP redeliveries). */
+  readonly repeats: Repeat[] = [];
+  readonly #via = new Map<string, string>();
   /** Messages that failed to decode: a test should expect none. */
   readonly errors: string[] = [];
   readonly #names = new Map<string, string>();
@@ -45,7 +57,7 @@ export class SparkplugObserver {
         client.once('error', reject);
       });
     }
-    this.client.on('message', (t, payload) => this.#on(t, payload));
+    this.client.on('message', (t, payload, packet) => this.#on(t, payload, packet.dup));
     await this.client.subscribeAsync(`spBv1.0/${this.group}/#`, { qos: 1 });
   }
 
@@ -68,7 +80,7 @@ export class SparkplugObserver {
       .length;
   }
 
-  #on(t: string, payload: Buffer): void {
+  #on(t: string, payload: Buffer, dup = false): void {
     const parsed = parseTopic(t);
     if (!parsed || parsed.type === 'STATE') return;
     let p: ReturnType<typeof decodePayload>;
@@ -101,6 +113,10 @@ export class SparkplugObserver {
       const key = `${device}|${name}`;
       let byTime = this.samples.get(key);
       if (!byTime) this.samples.set(key, (byTime = new Map<number, unknown>()));
+      const how = m.isHistorical ? `${parsed.type} historical` : parsed.type;
+      const first = this.#via.get(`${key}@${m.timestamp}`);
+      if (first === undefined) this.#via.set(`${key}@${m.timestamp}`, how);
+      else if (!dup) this.repeats.push({ key, time: m.timestamp, first, again: how });
       byTime.set(m.timestamp, m.value);
     }
   }
