@@ -3,6 +3,7 @@
  * `/api/rates` and `/api/enterprises/:id` return and the dashboard draws.
  */
 import type { Industry } from '../../config/model/common.ts';
+import type { LinkEvent } from '../store/types.ts';
 
 export type OfflineReason = 'device_unreachable' | 'gateway_down' | 'never_connected';
 
@@ -115,5 +116,5 @@ export interface ActivityFeed {
    */
   sample(enterprise: string, node: string, device: string, time: number): number | undefined;
   /** A Sparkplug session event (NBIRTH/NDEATH/DBIRTH/DDEATH). */
-  event(e: import('../store/types.ts').LinkEvent): void;
+  event(e: LinkEvent): void;
 }
