@@ -1,0 +1,31 @@
+/**
+ * What every route module shares: the dependencies they are built with and `guard()`, which
+ * turns an access level and a schema into route options — the access check (auth.ts), the
+ * OpenAPI security requirement and the coded error responses come from one declaration.
+ */
+import type { FastifySchema } from 'fastify';
+import type { Access } from './auth.ts';
+import type { ApiContext } from './types.ts';
+
+export interface RouteDeps {
+  ctx: ApiContext;
+  now: () => number;
+  maxRangeMs: number;
+}
+
+type Responses = Record<string, unknown>;
+
+export function guard(
+  access: Access,
+  schema: FastifySchema & { response?: Responses; tags?: string[]; summary?: string; description?: string },
+): { config: { access: Access }; schema: FastifySchema } {
+  const errors: Responses = { '4xx': { $ref: 'ErrorResponse#' }, '5xx': { $ref: 'ErrorResponse#' } };
+  return {
+    config: { access },
+    schema: {
+      ...schema,
+      security: access === 'open' ? [] : [{ bearer: [] }],
+      response: { ...errors, ...schema.response },
+    },
+  };
+}

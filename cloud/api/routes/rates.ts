@@ -1,0 +1,110 @@
+/** The KPI: `/api/rates` (JSON or CSV) and `/api/enterprises/:id` (one enterprise, device by device). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Industry } from '../../../config/model/common.ts';
+import type { RatesQuery } from '../../rates/types.ts';
+import { ratesCsv } from '../csv.ts';
+import { apiError } from '../errors.ts';
+import { THETA_QUERY, TIME_QUERY, resolveRange, type TimeQuery } from '../params.ts';
+import { guard, type RouteDeps } from '../route.ts';
+import { ID, INDUSTRY } from '../schemas.ts';
+
+interface WindowQuery extends TimeQuery {
+  theta?: number;
+}
+
+interface RatesQs extends WindowQuery {
+  enterprise?: string;
+  industry?: Industry;
+  city?: string;
+  format?: 'json' | 'csv';
+}
+
+export function ratesQuery(q: WindowQuery, deps: RouteDeps): RatesQuery {
+  const widthMs = deps.ctx.rates.widthMs;
+  const range = resolveRange(q, {
+    // The engine's own default end: the end of the latest complete bucket.
+    defaultTo: () => Math.floor(deps.now() / widthMs) * widthMs,
+    maxSpanMs: deps.maxRangeMs,
+  });
+  return { ...range, ...(q.theta === undefined ? {} : { theta: q.theta }) };
+}
+
+/** `format` wins; otherwise `Accept: text/csv` asks for CSV (browsers' `*\/*` gets JSON). */
+function wantsCsv(request: FastifyRequest, format: RatesQs['format']): boolean {
+  if (format !== undefined) return format === 'csv';
+  return /(^|,)\s*text\/csv\b/i.test(request.headers.accept ?? '');
+}
+
+const fileStamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, '');
+
+export function rateRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { ctx } = deps;
+
+  app.get<{ Querystring: RatesQs }>(
+    '/api/rates',
+    guard('read', {
+      tags: ['rates'],
+      summary: 'Networked rates per enterprise, city, industry and province',
+      description:
+        'JSON by default; CSV (UTF-8 with BOM, one row per rate row) with format=csv or Accept: text/csv.',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ...TIME_QUERY,
+          ...THETA_QUERY,
+          enterprise: { ...ID, description: 'Only this enterprise.' },
+          industry: { ...INDUSTRY, description: 'Only this industry.' },
+          city: { ...ID, description: 'Only this city (id).' },
+          format: { type: 'string', enum: ['json', 'csv'] },
+        },
+      },
+      response: {
+        200: {
+          description: 'The rates report.',
+          content: {
+            'application/json': { schema: { $ref: 'RatesReport#' } },
+            'text/csv': { schema: { type: 'string', description: 'UTF-8 with BOM, CRLF line ends.' } },
+          },
+        },
+      },
+    }),
+    (request, reply) => {
+      const q = request.query;
+      const query: RatesQuery = {
+        ...ratesQuery(q, deps),
+        ...(q.enterprise === undefined ? {} : { enterprise: q.enterprise }),
+        ...(q.industry === undefined ? {} : { industry: q.industry }),
+        ...(q.city === undefined ? {} : { city: q.city }),
+      };
+      const report = ctx.rates.report(query, deps.now());
+      if (!wantsCsv(request, q.format)) return report;
+      const name = `lianwang-rates-${fileStamp(report.window.from)}-${fileStamp(report.window.to)}.csv`;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(ratesCsv(report));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: WindowQuery }>(
+    '/api/enterprises/:id',
+    guard('read', {
+      tags: ['rates'],
+      summary: 'One enterprise: its rates and every ledger device with online fraction, reason, last seen',
+      params: { type: 'object', properties: { id: ID }, required: ['id'] },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { ...TIME_QUERY, ...THETA_QUERY },
+      },
+      response: { 200: { $ref: 'EnterpriseDetail#' } },
+    }),
+    (request) => {
+      const { id } = request.params;
+      const detail = ctx.rates.enterprise(id, ratesQuery(request.query, deps), deps.now());
+      if (detail === undefined) throw apiError('LW_NOT_FOUND', { what: `enterprise ${JSON.stringify(id)}` });
+      return detail;
+    },
+  );
+}
