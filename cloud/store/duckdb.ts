@@ -1,0 +1,345 @@
+/**
+ * The embedded store (the default when no InfluxDB URL is configured): one DuckDB file,
+ * `<dir>/lianwang.duckdb`. Layout in docs/storage.md "DuckDB layout".
+ *
+ * Writes go through the Appender into a TEMP staging table, then one `INSERT OR IGNORE` into
+ * tables whose primary key is the row's identity: duplicates (within a batch or against stored
+ * rows) are ignored, so every write is idempotent, and the whole batch commits at once. DuckDB
+ * allows one writer per table at a time, so writes are serialized on one connection; each read uses a
+ * connection of its own and sees every committed write.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import {
+  bound,
+  checkEvents,
+  checkMarks,
+  checkSamples,
+  checkWidth,
+  compareEvents,
+  compareStrings,
+  isEventType,
+  linkEvent,
+  messageOf,
+  normaliseValue,
+  seriesLimit,
+  silentLog,
+  type StoreLog,
+} from './common.ts';
+import type {
+  CountQuery,
+  LinkEvent,
+  OnlineMark,
+  Sample,
+  SampleValue,
+  Series,
+  SeriesQuery,
+  Store,
+} from './types.ts';
+
+export interface DuckdbStoreOptions {
+  /** Data directory, created if missing; holds `lianwang.duckdb` (and its `.wal` while open). */
+  dir: string;
+  log?: StoreLog;
+}
+
+export const DUCKDB_FILE = 'lianwang.duckdb';
+
+// Times are BIGINT ms, exactly the contract's numbers (the `telemetry` view adds a TIMESTAMP).
+// The sample key includes `node`: node metrics (device '') of two gateways in one enterprise
+// must not collide; InfluxDB keys them by the node tag the same way.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS samples (
+  enterprise VARCHAR NOT NULL, node VARCHAR NOT NULL, device VARCHAR NOT NULL, metric VARCHAR NOT NULL,
+  time BIGINT NOT NULL, value DOUBLE, value_bool BOOLEAN, value_str VARCHAR,
+  good BOOLEAN NOT NULL, historical BOOLEAN NOT NULL,
+  PRIMARY KEY (enterprise, device, metric, time, node));
+CREATE TABLE IF NOT EXISTS online (
+  width BIGINT NOT NULL, enterprise VARCHAR NOT NULL, device VARCHAR NOT NULL, bucket BIGINT NOT NULL,
+  PRIMARY KEY (width, enterprise, device, bucket));
+CREATE TABLE IF NOT EXISTS link_events (
+  time BIGINT NOT NULL, type VARCHAR NOT NULL, enterprise VARCHAR NOT NULL, node VARCHAR NOT NULL,
+  device VARCHAR NOT NULL, PRIMARY KEY (time, type, enterprise, node, device));
+CREATE OR REPLACE VIEW telemetry AS SELECT epoch_ms(time) AS ts, * FROM samples;
+`;
+
+// Staging tables live in the writer connection's TEMP catalog: never written to the file.
+const STAGING = ['samples', 'online', 'link_events']
+  .map((t) => `CREATE TEMP TABLE IF NOT EXISTS stage_${t} AS SELECT * FROM ${t} LIMIT 0;`)
+  .join('\n');
+
+export function createDuckdbStore(opts: DuckdbStoreOptions): Store {
+  return new DuckdbStore(opts);
+}
+
+interface Open {
+  instance: DuckDBInstance;
+  writer: DuckDBConnection;
+}
+
+class DuckdbStore implements Store {
+  readonly kind = 'duckdb';
+  readonly location: string;
+  readonly #file: string;
+  readonly #log: StoreLog;
+  #db: Open | undefined;
+  #closed = false;
+  #opening: Promise<void> | undefined;
+  /** The tail of the write queue: each write starts when the previous one settled. */
+  #writes: Promise<unknown> = Promise.resolve();
+  readonly #reads = new Set<Promise<unknown>>();
+
+  constructor(opts: DuckdbStoreOptions) {
+    this.location = path.resolve(opts.dir);
+    this.#file = path.join(this.location, DUCKDB_FILE);
+    this.#log = opts.log ?? silentLog;
+  }
+
+  open(): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error(`duckdb store at ${this.location} is closed`));
+    this.#opening ??= this.#open();
+    return this.#opening;
+  }
+
+  async #open(): Promise<void> {
+    try {
+      await mkdir(this.location, { recursive: true });
+      const instance = await DuckDBInstance.create(this.#file);
+      const writer = await instance.connect();
+      await writer.run(SCHEMA);
+      await writer.run(STAGING);
+      this.#db = { instance, writer };
+    } catch (err) {
+      this.#opening = undefined;
+      // Typically the file lock: another process (a running cloud, a duckdb CLI) has it open.
+      throw new Error(`duckdb store at ${this.location}: cannot open ${this.#file}: ${messageOf(err)}`, {
+        cause: err,
+      });
+    }
+    this.#log.info({ location: this.location, file: this.#file }, 'duckdb store open');
+  }
+
+  async writeSamples(rows: readonly Sample[]): Promise<void> {
+    checkSamples(rows);
+    await this.#stageAndMerge('samples', rows, (a, s) => {
+      a.appendVarchar(s.enterprise);
+      a.appendVarchar(s.node);
+      a.appendVarchar(s.device);
+      a.appendVarchar(s.metric);
+      a.appendBigInt(BigInt(s.time));
+      appendValue(a, normaliseValue(s.value));
+      a.appendBoolean(s.good);
+      a.appendBoolean(s.historical);
+    });
+  }
+
+  async writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void> {
+    checkMarks(marks, widthMs);
+    const width = BigInt(widthMs);
+    await this.#stageAndMerge('online', marks, (a, m) => {
+      a.appendBigInt(width);
+      a.appendVarchar(m.enterprise);
+      a.appendVarchar(m.device);
+      a.appendBigInt(BigInt(m.bucket));
+    });
+  }
+
+  async loadOnline(widthMs: number, from: number, to: number): Promise<OnlineMark[]> {
+    checkWidth(widthMs);
+    const rows = await this.#read(
+      'SELECT enterprise, device, bucket FROM online WHERE width = ? AND bucket >= ? AND bucket < ?',
+      [BigInt(widthMs), BigInt(bound(from)), BigInt(bound(to))],
+    );
+    return rows.map(([enterprise, device, bucket]) => ({
+      enterprise: str(enterprise),
+      device: str(device),
+      bucket: Number(bucket),
+    }));
+  }
+
+  async writeEvents(events: readonly LinkEvent[]): Promise<void> {
+    checkEvents(events);
+    await this.#stageAndMerge('link_events', events, (a, e) => {
+      a.appendBigInt(BigInt(e.time));
+      a.appendVarchar(e.type);
+      a.appendVarchar(e.enterprise);
+      a.appendVarchar(e.node);
+      a.appendVarchar(e.device ?? '');
+    });
+  }
+
+  async loadEvents(from: number, to: number): Promise<LinkEvent[]> {
+    const rows = await this.#read(
+      'SELECT time, type, enterprise, node, device FROM link_events WHERE time >= ? AND time < ?',
+      [BigInt(bound(from)), BigInt(bound(to))],
+    );
+    const events: LinkEvent[] = [];
+    for (const [time, type, enterprise, node, device] of rows) {
+      const t = str(type);
+      if (isEventType(t)) events.push(linkEvent(Number(time), t, str(enterprise), str(node), str(device)));
+    }
+    return events.sort(compareEvents);
+  }
+
+  async series(q: SeriesQuery): Promise<Series[]> {
+    const limit = seriesLimit(q.limit);
+    if (limit < 1 || q.metrics?.length === 0) return [];
+    const params: DuckDBValue[] = [q.enterprise, q.device, BigInt(bound(q.from)), BigInt(bound(q.to))];
+    let metricFilter = '';
+    if (q.metrics) {
+      metricFilter = ` AND metric IN (${q.metrics.map(() => '?').join(', ')})`;
+      params.push(...q.metrics);
+    }
+    params.push(limit);
+    // The newest `limit` rows of each metric, returned ascending: one scan, one window.
+    const rows = await this.#read(
+      `SELECT metric, time, value, value_bool, value_str, good FROM samples
+       WHERE enterprise = ? AND device = ? AND time >= ? AND time < ?${metricFilter}
+       QUALIFY row_number() OVER (PARTITION BY metric ORDER BY time DESC, node DESC) <= ?
+       ORDER BY metric, time, node`,
+      params,
+    );
+    const byMetric = new Map<string, Series>();
+    for (const [metric, time, num, bool, text, good] of rows) {
+      const name = str(metric);
+      let s = byMetric.get(name);
+      if (!s) byMetric.set(name, (s = { metric: name, points: [] }));
+      s.points.push({ time: Number(time), value: valueOf(num, bool, text), good: good === true });
+    }
+    return [...byMetric.values()].sort((a, b) => compareStrings(a.metric, b.metric));
+  }
+
+  async countSamples(q: CountQuery): Promise<number> {
+    let sql = 'SELECT count(*) FROM samples WHERE time >= ? AND time < ?';
+    const params: DuckDBValue[] = [BigInt(bound(q.from)), BigInt(bound(q.to))];
+    if (q.enterprise !== undefined) {
+      sql += ' AND enterprise = ?';
+      params.push(q.enterprise);
+    }
+    if (q.device !== undefined) {
+      sql += ' AND device = ?';
+      params.push(q.device);
+    }
+    const rows = await this.#read(sql, params);
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#opening?.catch(() => undefined);
+    await this.#writes;
+    await Promise.allSettled([...this.#reads]);
+    const db = this.#db;
+    this.#db = undefined;
+    if (!db) return;
+    db.writer.closeSync();
+    // Closing the last handle checkpoints the WAL into the file and releases its lock.
+    db.instance.closeSync();
+    this.#log.info({ location: this.location }, 'duckdb store closed');
+  }
+
+  #handles(): Open {
+    if (!this.#db || this.#closed)
+      throw new Error(`duckdb store at ${this.location} is ${this.#closed ? 'closed' : 'not open'}`);
+    return this.#db;
+  }
+
+  /** Appends `rows` to stage_<table>, then merges them into <table> in one transaction. */
+  async #stageAndMerge<T>(
+    table: string,
+    rows: readonly T[],
+    append: (a: DuckDBAppender, row: T) => void,
+  ): Promise<void> {
+    const { writer } = this.#handles();
+    if (rows.length === 0) return;
+    const stage = `stage_${table}`;
+    const run = async (): Promise<void> => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        // Leftovers of a write that failed half-way through appending.
+        await writer.run(`DELETE FROM ${stage}`);
+        const appender = await writer.createAppender(stage, 'main', 'temp');
+        try {
+          for (const row of rows) {
+            append(appender, row);
+            appender.endRow();
+          }
+        } catch (err) {
+          appender.clear();
+          throw err;
+        } finally {
+          appender.closeSync();
+        }
+        await writer.run(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${stage}`);
+        await writer.run(`DELETE FROM ${stage}`);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw new Error(
+          `duckdb write of ${rows.length} ${table} rows at ${this.location} failed: ${messageOf(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    };
+    const done = this.#writes.then(run, run);
+    this.#writes = done.catch(() => undefined);
+    await done;
+  }
+
+  /**
+   * Runs a query on a connection of its own: connections are cheap in DuckDB, one connection runs
+   * one query at a time, and concurrent API requests should not queue behind each other.
+   */
+  async #read(sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    const { instance } = this.#handles();
+    const query = async (): Promise<DuckDBValue[][]> => {
+      const c = await instance.connect();
+      try {
+        return (await c.runAndReadAll(sql, params)).getRows();
+      } finally {
+        c.closeSync();
+      }
+    };
+    const p = query();
+    this.#reads.add(p);
+    try {
+      return await p;
+    } catch (err) {
+      throw new Error(`duckdb query at ${this.location} failed: ${messageOf(err)}`, { cause: err });
+    } finally {
+      this.#reads.delete(p);
+    }
+  }
+}
+
+function appendValue(a: DuckDBAppender, value: SampleValue): void {
+  // Columns value (DOUBLE), value_bool, value_str: at most one is set.
+  if (typeof value === 'number') a.appendDouble(value);
+  else a.appendNull();
+  if (typeof value === 'boolean') a.appendBoolean(value);
+  else a.appendNull();
+  if (typeof value === 'string') a.appendVarchar(value);
+  else a.appendNull();
+}
+
+/** A cell of a result row (undefined only past the row's end). */
+type Cell = DuckDBValue | undefined;
+
+function valueOf(num: Cell, bool: Cell, text: Cell): SampleValue {
+  if (typeof num === 'number') return num;
+  if (typeof bool === 'boolean') return bool;
+  return typeof text === 'string' ? text : null;
+}
+
+function str(v: Cell): string {
+  return typeof v === 'string' ? v : String(v);
+}
