@@ -19,7 +19,11 @@ export function guard(
   access: Access,
   schema: FastifySchema & { response?: Responses; tags?: string[]; summary?: string; description?: string },
 ): { config: { access: Access }; schema: FastifySchema } {
-  const errors: Responses = { '4xx': { $ref: 'ErrorResponse#' }, '5xx': { $ref: 'ErrorResponse#' } };
+  const coded = (description: string) => ({ description, $ref: 'ErrorResponse#' });
+  const errors: Responses = {
+    '4xx': coded('A coded client error (docs/api.md): { error: { code, message, details? } }'),
+    '5xx': coded('A coded server error: LW_INTERNAL or LW_STORE_DOWN'),
+  };
   return {
     config: { access },
     schema: {

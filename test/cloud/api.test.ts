@@ -358,6 +358,13 @@ describe('OpenAPI, metrics, health', () => {
     expect(Object.keys(rates?.responses ?? {})).toEqual(expect.arrayContaining(['200', '4XX', '5XX']));
     expect(rates?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/health']?.get?.security).toEqual([]);
+    // Every reference resolves inside the document (no leftover fastify `Name#` references).
+    const refs = [...res.body.matchAll(/"\$ref":"([^"]*)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const r of new Set(refs)) {
+      expect(r).toMatch(/^#\/components\/schemas\//);
+      expect(doc.components.schemas).toHaveProperty(String(r).split('/').pop() ?? '');
+    }
   });
 
   it('serves Prometheus text with HTTP counts and latency by route template and status', async () => {

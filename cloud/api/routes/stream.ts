@@ -109,7 +109,7 @@ export function streamRoutes(
   source: UpdateSource,
   opts: StreamOptions,
   metrics: HttpMetrics,
-): UpdateHub {
+): void {
   const hub = new UpdateHub(
     source,
     opts,
@@ -144,6 +144,8 @@ export function streamRoutes(
         },
       }),
       config: { access: 'read', tokenInQuery: true },
+      // HEAD would open a stream that never ends: only GET.
+      exposeHeadRoute: false,
     },
     (request, reply) => {
       // Taken over from fastify: the response stays open until the client leaves.
@@ -169,5 +171,4 @@ export function streamRoutes(
       });
     },
   );
-  return hub;
 }
