@@ -6,7 +6,6 @@
  * messages (backpressure) instead of losing or buffering without bound.
  */
 import { EventEmitter } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
 import { messageOf, PermanentStoreError, silentLog, type StoreLog } from './common.ts';
 
 export interface BatcherOptions<T> {
@@ -95,6 +94,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   #inFlight = 0;
   #inFlightRows = 0;
   #timer: NodeJS.Timeout | undefined;
+  #closed = false;
   #closing: Promise<void> | undefined;
   /** Aborted when close() gives up: stops retry loops and their backoff sleeps. */
   readonly #abandon = new AbortController();
@@ -158,7 +158,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
    * error) or close() gave up on them. The array must not be changed until then.
    */
   add(rows: readonly T[]): Promise<void> {
-    if (this.#closing) return Promise.reject(new Error(`batcher for ${this.#name} is closed`));
+    if (this.#closed) return Promise.reject(new Error(`batcher for ${this.#name} is closed`));
     if (rows.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { remaining: rows.length, settled: false, resolve, reject };
@@ -180,6 +180,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
    * down past closeTimeoutMs, the remaining add() promises reject with the last error.
    */
   close(): Promise<void> {
+    this.#closed = true;
     this.#closing ??= this.#close();
     return this.#closing;
   }
@@ -193,7 +194,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
     const deadline = new AbortController();
     const timedOut = await Promise.race([
       idle.then(() => false),
-      delay(this.#closeTimeoutMs, true, { signal: deadline.signal }).catch(() => false),
+      sleep(this.#closeTimeoutMs, deadline.signal).then(() => !deadline.signal.aborted),
     ]);
     deadline.abort();
     if (this.#timer) clearTimeout(this.#timer);
@@ -228,7 +229,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   #due(): boolean {
     const oldest = this.#queue[0];
     return (
-      this.#closing !== undefined ||
+      this.#closed ||
       this.#queued >= this.#maxRows ||
       (oldest !== undefined && Date.now() >= oldest.at + this.#maxDelayMs)
     );
@@ -285,8 +286,8 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
           { name: this.#name, rows: rows.length, attempt, waitMs, err: messageOf(err) },
           'batch write failed, retrying',
         );
-        const aborted = await delay(waitMs, false, { signal: this.#abandon.signal }).catch(() => true);
-        if (aborted) break;
+        await sleep(waitMs, this.#abandon.signal);
+        if (this.#abandon.signal.aborted) break;
       }
     }
     this.#writing.delete(parts);
@@ -329,4 +330,18 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
     }
     this.#pump();
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (global timers, so tests can fake them). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

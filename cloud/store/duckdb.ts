@@ -74,6 +74,10 @@ const STAGING = ['samples', 'online', 'link_events']
   .map((t) => `CREATE TEMP TABLE IF NOT EXISTS stage_${t} AS SELECT * FROM ${t} LIMIT 0;`)
   .join('\n');
 
+// DuckDB's file lock only excludes other processes: a second instance on the same file in this
+// process opens silently and the two then overwrite each other's writes. Refuse it instead.
+const openFiles = new Set<string>();
+
 export function createDuckdbStore(opts: DuckdbStoreOptions): Store {
   return new DuckdbStore(opts);
 }
@@ -103,20 +107,32 @@ class DuckdbStore implements Store {
 
   open(): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`duckdb store at ${this.location} is closed`));
-    this.#opening ??= this.#open();
+    if (!this.#opening) {
+      const opening = this.#open();
+      this.#opening = opening;
+      // A failed open may be retried (e.g. once the other process released the file).
+      opening.catch(() => {
+        if (this.#opening === opening) this.#opening = undefined;
+      });
+    }
     return this.#opening;
   }
 
   async #open(): Promise<void> {
+    if (openFiles.has(this.#file))
+      throw new Error(`duckdb store at ${this.location}: ${this.#file} is already open in this process`);
+    openFiles.add(this.#file);
+    let instance: DuckDBInstance | undefined;
     try {
       await mkdir(this.location, { recursive: true });
-      const instance = await DuckDBInstance.create(this.#file);
+      instance = await DuckDBInstance.create(this.#file);
       const writer = await instance.connect();
       await writer.run(SCHEMA);
       await writer.run(STAGING);
       this.#db = { instance, writer };
     } catch (err) {
-      this.#opening = undefined;
+      instance?.closeSync();
+      openFiles.delete(this.#file);
       // Typically the file lock: another process (a running cloud, a duckdb CLI) has it open.
       throw new Error(`duckdb store at ${this.location}: cannot open ${this.#file}: ${messageOf(err)}`, {
         cause: err,
@@ -242,6 +258,7 @@ class DuckdbStore implements Store {
     db.writer.closeSync();
     // Closing the last handle checkpoints the WAL into the file and releases its lock.
     db.instance.closeSync();
+    openFiles.delete(this.#file);
     this.#log.info({ location: this.location }, 'duckdb store closed');
   }
 

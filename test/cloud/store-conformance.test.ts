@@ -210,30 +210,12 @@ describe.each(setups)('store conformance: %s', (_name, setup) => {
 
   it('keeps hostile ids apart, round-trips them and never lets them break a batch or a query', async (ctx) => {
     const { store } = await setup(ctx);
+    // Line-protocol breakers, InfluxQL/SQL injection attempts, regex syntax, the sanitiser's own escapes.
+    // prettier-ignore
     const ids = [
-      "quo'te",
-      'double"quote',
-      'back\\slash',
-      'trailing\\',
-      '\\',
-      "end\\'",
-      'new\nline',
-      'carriage\rreturn',
-      'tab\there',
-      'with space',
-      ' lead and trail ',
-      'com,ma',
-      'eq=ual',
-      '唐山钢铁',
-      '%41',
-      '%empty',
-      '',
-      '.*',
-      '/^a$/',
-      "' OR '1'='1",
-      '") OR ("1"="1',
-      'semi;colon -- comment',
-      '\u0000nul',
+      "quo'te", 'double"quote', "end\\'", "' OR '1'='1", '") OR ("1"="1', 'semi;colon -- comment',
+      'back\\slash', 'trailing\\', '\\', 'new\nline', 'carriage\rreturn', 'tab\there', '\u0000nul',
+      'with space', ' lead and trail ', 'com,ma', 'eq=ual', '.*', '/^a$/', '唐山钢铁', '%41', '%empty', '',
     ];
     const rows = ids.flatMap((id, i) => [
       sample({ enterprise: id, node: id, device: id, metric: id, time: T0 + i, value: i }),
