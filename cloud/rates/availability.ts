@@ -8,28 +8,37 @@
  *
  *   data = [start₀, end₀, cum₀, start₁, end₁, cum₁, …]   cumᵢ = Σ_{k≤i} (end_k − start_k)
  *
- * in one Float64Array (24 bytes per run; doubles so any epoch time and width is exact).
+ * in one Uint32Array: 12 bytes per run. Bucket numbers fit 32 bits for any time from 1970
+ * to 2106 when w ≥ 1 s, which is why the width has that floor (the KPI uses 60 s); marks
+ * outside that range are refused, not wrapped.
  * Costs, with r = runs of the device:
  * - mark, bucket in or just after the last run (live data): O(1)
  * - mark, earlier bucket (late or backfilled data, any order): O(log r) to find the run,
- *   O(r) worst case to insert/merge and fix the running totals after it
+ *   plus a memmove of the runs after it when a run is inserted or two merge (O(r) bytes
+ *   moved, fast in practice); the running totals from there on are only marked stale
  * - count online buckets in a window: O(log r): two binary searches, a difference of two
- *   running totals and the clipping of the two edge runs
- * - memory: O(r) per device, about 24 bytes per run plus growth slack
+ *   running totals and the clipping of the two edge runs; the first count after late
+ *   marks first recomputes the stale totals, O(r) once for any number of late marks
+ * - memory: O(r) per device, 12 bytes per run (slack trimmed after a bulk load)
  */
 import type { OnlineMark } from '../store/types.ts';
 
 const STRIDE = 3;
+/** Highest bucket number a run can end at (exclusive end must fit 32 bits). */
+export const MAX_BUCKET = 2 ** 32 - 2;
 
 /** One device's online buckets. Bucket numbers, not ms. */
 export class BucketRuns {
-  data = new Float64Array(STRIDE * 2);
+  data = new Uint32Array(STRIDE * 2);
   n = 0;
   /** Source time (ms) of the latest sample; a loaded mark counts as its bucket start. */
   lastSeen = -Infinity;
+  /** Runs from this index on have stale running totals (n or more: none). */
+  #stale = Infinity;
 
   /** Adds bucket b; false when it was already online. */
   add(b: number): boolean {
+    if (!(b >= 0 && b <= MAX_BUCKET)) return false;
     const d = this.data;
     const n = this.n;
     if (n > 0) {
@@ -39,7 +48,7 @@ export class BucketRuns {
         if (b < d[last + 1]!) return false;
         if (b === d[last + 1]) {
           d[last + 1] = b + 1;
-          d[last + 2]! += 1;
+          d[last + 2]! += 1; // exact when clean; recomputed anyway when stale
           return true;
         }
         this.#insert(n, b, b + 1);
@@ -51,6 +60,8 @@ export class BucketRuns {
 
   /** Adds buckets [s, e), merging with the runs it overlaps or touches; returns how many were new. */
   addRange(s: number, e: number): number {
+    s = Math.max(0, s);
+    e = Math.min(e, MAX_BUCKET + 1);
     if (e <= s) return 0;
     const d = this.data;
     const n = this.n;
@@ -77,7 +88,8 @@ export class BucketRuns {
     }
     // Merge runs i..j and [s, e) into run i.
     const at = i * STRIDE;
-    const before = d[j * STRIDE + 2]! - (i > 0 ? d[at - 1]! : 0);
+    let before = 0;
+    for (let k = i; k <= j; k++) before += d[k * STRIDE + 1]! - d[k * STRIDE]!;
     const start = Math.min(s, d[at]!);
     const end = Math.max(e, d[j * STRIDE + 1]!);
     d[at] = start;
@@ -86,7 +98,7 @@ export class BucketRuns {
       d.copyWithin(at + STRIDE, (j + 1) * STRIDE, n * STRIDE);
       this.n -= j - i;
     }
-    this.#recount(i);
+    if (i < this.#stale) this.#stale = i;
     return end - start - before;
   }
 
@@ -95,6 +107,7 @@ export class BucketRuns {
     const d = this.data;
     const n = this.n;
     if (n === 0 || to <= from) return 0;
+    if (this.#stale < n) this.#recount();
     // i = first run ending after `from`.
     let lo = 0;
     let hi = n;
@@ -143,13 +156,13 @@ export class BucketRuns {
       this.n -= k;
     }
     if (this.n > 0 && this.data[0]! < b) this.data[0] = b;
-    this.#recount(0);
+    this.#stale = 0;
   }
 
   #insert(k: number, s: number, e: number): void {
     if ((this.n + 1) * STRIDE > this.data.length) {
       // Grow by half: devices that flap need many runs, most need few.
-      const next = new Float64Array(Math.max(STRIDE * 2, Math.ceil(this.n * 1.5 + 1) * STRIDE));
+      const next = new Uint32Array(Math.max(STRIDE * 2, Math.ceil(this.n * 1.5 + 1) * STRIDE));
       next.set(this.data.subarray(0, this.n * STRIDE));
       this.data = next;
     }
@@ -158,12 +171,14 @@ export class BucketRuns {
     this.data[at] = s;
     this.data[at + 1] = e;
     this.n++;
-    this.#recount(k);
+    if (k < this.#stale) this.#stale = k;
   }
 
-  #recount(from: number): void {
+  #recount(): void {
     const d = this.data;
+    const from = this.#stale;
     let cum = from > 0 ? d[(from - 1) * STRIDE + 2]! : 0;
+    this.#stale = Infinity;
     for (let i = from; i < this.n; i++) {
       const at = i * STRIDE;
       cum += d[at + 1]! - d[at]!;
@@ -185,8 +200,8 @@ export class AvailabilityIndex {
   readonly #devices = new Map<string, Map<string, BucketRuns>>();
 
   constructor(widthMs = 60_000) {
-    if (!Number.isInteger(widthMs) || widthMs <= 0) {
-      throw new RangeError(`bucket width must be a positive integer of ms, got ${widthMs}`);
+    if (!Number.isInteger(widthMs) || widthMs < 1000) {
+      throw new RangeError(`bucket width must be an integer of at least 1000 ms, got ${widthMs}`);
     }
     this.widthMs = widthMs;
   }
@@ -201,10 +216,11 @@ export class AvailabilityIndex {
    * was not yet online (ingest persists it as an OnlineMark), else undefined.
    */
   mark(enterprise: string, device: string, time: number): number | undefined {
-    if (!Number.isFinite(time)) return undefined;
+    const b = Math.floor(time / this.widthMs);
+    // Also refuses NaN/±Infinity: an unusable time proves nothing about any bucket.
+    if (!(b >= 0 && b <= MAX_BUCKET)) return undefined;
     const runs = this.#runs(enterprise, device, true);
     if (time > runs.lastSeen) runs.lastSeen = time;
-    const b = Math.floor(time / this.widthMs);
     return runs.add(b) ? b * this.widthMs : undefined;
   }
 
@@ -215,11 +231,12 @@ export class AvailabilityIndex {
   load(marks: Iterable<OnlineMark>): number {
     const byDevice = new Map<BucketRuns, number[]>();
     for (const m of marks) {
-      if (!Number.isFinite(m.bucket)) continue;
+      const b = Math.floor(m.bucket / this.widthMs);
+      if (!(b >= 0 && b <= MAX_BUCKET)) continue;
       const runs = this.#runs(m.enterprise, m.device, true);
       let list = byDevice.get(runs);
       if (!list) byDevice.set(runs, (list = []));
-      list.push(Math.floor(m.bucket / this.widthMs));
+      list.push(b);
     }
     let added = 0;
     for (const [runs, list] of byDevice) {
@@ -237,9 +254,8 @@ export class AvailabilityIndex {
     const r = this.#runs(enterprise, device, true);
     const w = this.widthMs;
     for (const [start, end] of runs) {
-      const last = Math.ceil(end / w) - 1;
-      r.addRange(Math.floor(start / w), last + 1);
-      if (last * w > r.lastSeen) r.lastSeen = last * w;
+      const last = Math.min(Math.ceil(end / w), MAX_BUCKET + 1) - 1;
+      if (r.addRange(Math.floor(start / w), last + 1) > 0 && last * w > r.lastSeen) r.lastSeen = last * w;
     }
     r.trim();
   }
