@@ -19,6 +19,7 @@ import Fastify, {
 } from 'fastify';
 import pino from 'pino';
 import { Tokens, authorize } from './auth.ts';
+import { domainError } from './domain-errors.ts';
 import { ApiError, apiError } from './errors.ts';
 import { httpMetrics } from './metrics.ts';
 import type { RouteDeps } from './route.ts';
@@ -40,6 +41,8 @@ const VERSION = (
 /** Maps anything thrown while handling a request to a coded error. */
 export function toApiError(err: unknown, request: FastifyRequest, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
+  const domain = domainError(err);
+  if (domain !== undefined) return domain;
   if (!(err instanceof Error)) return apiError('LW_INTERNAL', { requestId: request.id });
   const e: Partial<FastifyError> & Error = err;
   if (e.validation !== undefined) {

@@ -7,12 +7,18 @@
  */
 import { z } from 'zod';
 import { Id, INDUSTRIES } from '../../config/model/common.ts';
+import { LedgerDeviceSchema, LedgerEnterpriseSchema } from '../ledger/index.ts';
 
 type Schema = Record<string, unknown>;
 
-const { $schema: _ignored, ...idSchema } = z.toJSONSchema(Id, { target: 'draft-7' });
-/** The ids of the configuration (enterprise, city, device, …): the same pattern as config/model/common.ts. */
-export const ID: Schema = idSchema;
+/** A zod schema as a draft-07 JSON Schema (what fastify's Ajv speaks), without the `$schema` marker. */
+function fromZod(schema: z.ZodType, io: 'input' | 'output' = 'output'): Schema {
+  const { $schema: _marker, ...rest } = z.toJSONSchema(schema, { target: 'draft-7', io });
+  return rest;
+}
+
+/** The ids of the configuration (enterprise, city, device, …): the same rule as config/model/common.ts. */
+export const ID: Schema = fromZod(Id);
 export const INDUSTRY: Schema = { type: 'string', enum: [...INDUSTRIES] };
 
 const num = { type: 'number' } as const;
@@ -148,29 +154,19 @@ export const Series: Schema = {
   }),
 };
 
+// The ledger's own zod schemas (what its edits are validated with) give the ledger shapes:
+// requests and the ledger cannot disagree on a field or a rule.
 export const LedgerEnterprise: Schema = {
   $id: 'LedgerEnterprise',
-  ...obj({ id: ID, name: str, city: ID, industry: INDUSTRY, leading: bool }),
+  ...fromZod(LedgerEnterpriseSchema, 'output'),
 };
-
-export const CONNECTIVITY = ['none', 'modbus-tcp', 'modbus-rtu', 'opcua'] as const;
-
-export const LedgerDevice: Schema = {
-  $id: 'LedgerDevice',
-  ...obj(
-    {
-      enterprise: ID,
-      line: ID,
-      id: ID,
-      name: str,
-      kind: ID,
-      digital: bool,
-      keyProcess: bool,
-      connectivity: { type: 'string', enum: [...CONNECTIVITY] },
-    },
-    ['enterprise', 'line', 'id', 'kind', 'digital', 'keyProcess', 'connectivity'],
-  ),
-};
+export const LedgerDevice: Schema = { $id: 'LedgerDevice', ...fromZod(LedgerDeviceSchema, 'output') };
+/** PUT bodies: the ids come from the path and may be repeated in the body. */
+export const ENTERPRISE_BODY: Schema = fromZod(LedgerEnterpriseSchema.partial({ id: true }), 'input');
+export const DEVICE_BODY: Schema = fromZod(
+  LedgerDeviceSchema.partial({ enterprise: true, id: true }),
+  'input',
+);
 
 const city = obj({ id: str, name: str, nameEn: str }, ['id', 'name']);
 export const LedgerRegion: Schema = {

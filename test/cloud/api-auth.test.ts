@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../cloud/api/index.ts';
+import { LedgerError } from '../../cloud/ledger/index.ts';
 import { api, fakes, silent } from './api-fakes.ts';
 
 let app: FastifyInstance | undefined;
@@ -194,7 +195,7 @@ describe('ledger writes', () => {
     expect(f.ledger.version).toBe(1);
   });
 
-  it('map the ledger’s coded errors to 400/404 and its other failures to 500', async () => {
+  it('map the ledger’s coded errors to 400/404 and its persistence failures to 500', async () => {
     const f = fakes();
     ({ app } = await api({ adminToken: ADMIN }, f));
     const putEnterprise = (payload: object) =>
@@ -205,29 +206,32 @@ describe('ledger writes', () => {
         payload,
       });
     const unknownCity = await putEnterprise({ name: 'X', city: 'atlantis', industry: 'steel' });
-    expect(unknownCity.statusCode).toBe(404);
+    expect(unknownCity.statusCode).toBe(400);
     expect(unknownCity.json()).toEqual({
       error: {
-        code: 'LW_NOT_FOUND',
-        message: 'not found: city "atlantis" is not in region hebei',
-        details: { ledgerCode: 'LEDGER_UNKNOWN_CITY' },
+        code: 'LW_LEDGER_REJECTED',
+        message: 'the ledger refused the change: unknown city "atlantis"',
+        details: {
+          ledgerCode: 'unknown_city',
+          issues: [{ path: 'city', message: 'unknown city "atlantis"' }],
+        },
       },
     });
     const blank = await putEnterprise({ name: ' ', city: 'tangshan', industry: 'steel' });
-    expect(blank.json()).toEqual({
-      error: {
-        code: 'LW_LEDGER_REJECTED',
-        message: 'the ledger refused the change: name must not be blank',
-        details: { ledgerCode: 'LEDGER_INVALID' },
+    expect([blank.statusCode, code(blank.body)]).toEqual([400, 'LW_LEDGER_REJECTED']);
+    // A failed write is the server's fault, not the request's.
+    f.ledger.failNextWrite = new LedgerError(
+      'persist_failed',
+      'cannot write the ledger edits to /data/x',
+      [],
+      {
+        cause: Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }),
       },
-    });
-    // A disk error carries a code too, but it is the server's fault, not the request's.
-    f.ledger.failNextWrite = Object.assign(new Error('ENOSPC: no space left on device, write'), {
-      code: 'ENOSPC',
-      syscall: 'write',
-    });
+    );
     const full = await putEnterprise({ name: 'X', city: 'tangshan', industry: 'steel' });
     expect([full.statusCode, code(full.body)]).toEqual([500, 'LW_INTERNAL']);
+    expect(full.body).not.toContain('/data/x');
+    expect(f.ledger.version).toBe(1);
 
     const orphan = await app.inject({
       method: 'PUT',
@@ -236,5 +240,24 @@ describe('ledger writes', () => {
       payload: furnace2,
     });
     expect([orphan.statusCode, code(orphan.body)]).toEqual([404, 'LW_NOT_FOUND']);
+  });
+
+  it.each([
+    ['unknown_enterprise', 404, 'LW_NOT_FOUND'],
+    ['invalid_input', 400, 'LW_LEDGER_REJECTED'],
+    ['unknown_industry', 400, 'LW_LEDGER_REJECTED'],
+    ['plant_conflict', 400, 'LW_LEDGER_REJECTED'],
+    ['persist_failed', 500, 'LW_INTERNAL'],
+    ['bad_edits_file', 500, 'LW_INTERNAL'],
+  ] as const)('map the ledger code %s to %i %s', async (ledgerCode, status, expected) => {
+    const f = fakes();
+    f.ledger.failNextWrite = new LedgerError(ledgerCode, `the ledger says ${ledgerCode}`);
+    ({ app } = await api({ adminToken: ADMIN }, f));
+    const res = await app.inject({
+      method: 'DELETE',
+      url: '/api/ledger/devices/ts-steel/furnace-1',
+      headers: bearer(ADMIN),
+    });
+    expect([res.statusCode, code(res.body)]).toEqual([status, expected]);
   });
 });

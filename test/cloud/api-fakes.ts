@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { buildApi } from '../../cloud/api/index.ts';
+import { LedgerError } from '../../cloud/ledger/index.ts';
 import type { ApiContext, ApiOptions, HealthReport } from '../../cloud/api/types.ts';
 import type { EdgeNodeInfo, IngestStats } from '../../cloud/ingest/types.ts';
 import type {
@@ -135,9 +136,6 @@ export class FakeRates implements RatesEngine {
   }
 }
 
-/** A ledger error as the real ledger raises them: an Error with a string code. */
-const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
-
 export class MemoryLedger implements LedgerView {
   version = 1;
   readonly enterpriseList: LedgerEnterprise[] = [
@@ -189,9 +187,11 @@ export class MemoryLedger implements LedgerView {
   putEnterprise(e: LedgerEnterprise): Promise<void> {
     this.failure();
     if (!this.region().cities.some((c) => c.id === e.city)) {
-      return Promise.reject(coded('LEDGER_UNKNOWN_CITY', `city "${e.city}" is not in region hebei`));
+      const message = `unknown city "${e.city}"`;
+      return Promise.reject(new LedgerError('unknown_city', message, [{ path: 'city', message }]));
     }
-    if (e.name.trim() === '') return Promise.reject(coded('LEDGER_INVALID', 'name must not be blank'));
+    if (e.name.trim() === '')
+      return Promise.reject(new LedgerError('invalid_input', 'name must not be blank'));
     const i = this.enterpriseList.findIndex((x) => x.id === e.id);
     if (i >= 0) this.enterpriseList[i] = e;
     else this.enterpriseList.push(e);

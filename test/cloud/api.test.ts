@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ERRORS } from '../../cloud/api/errors.ts';
 import { CSV_COLUMNS } from '../../cloud/api/csv.ts';
+import { RatesError } from '../../cloud/rates/index.ts';
 import { FakeRates, INGEST, NODES, NOW, UNREGISTERED, WIDTH, api, fakes } from './api-fakes.ts';
 
 let app: FastifyInstance | undefined;
@@ -126,6 +127,22 @@ describe('GET /api/rates', () => {
     expect(error.code).toBe('LW_BAD_QUERY');
     expect(`${error.message} ${JSON.stringify(error.details)}`).toContain(parameter);
     expect(f.rates.queries).toHaveLength(0);
+  });
+  it("answers the engine's own window errors (RatesError) with 400 LW_BAD_QUERY", async () => {
+    const f = fakes();
+    f.rates.report = () => {
+      throw new RatesError('bad_window', 'the window is empty once rounded to 60000 ms buckets');
+    };
+    ({ app } = await api({}, f));
+    const res = await app.inject(`/api/rates?from=${NOW + 10_000}&to=${NOW + 50_000}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: {
+        code: 'LW_BAD_QUERY',
+        message: 'invalid request parameters: the window is empty once rounded to 60000 ms buckets',
+        details: { ratesCode: 'bad_window' },
+      },
+    });
   });
 });
 

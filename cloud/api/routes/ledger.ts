@@ -4,33 +4,12 @@
  * replaced one); the ledger persists an edit before the response is sent.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Industry } from '../../../config/model/common.ts';
+import type { z } from 'zod';
+import type { LedgerDeviceSchema, LedgerEnterpriseSchema } from '../../ledger/index.ts';
 import type { LedgerDevice, LedgerEnterprise } from '../../ledger/types.ts';
-import { ApiError, apiError } from '../errors.ts';
+import { apiError } from '../errors.ts';
 import { guard, type RouteDeps } from '../route.ts';
-import { CONNECTIVITY, ID, INDUSTRY } from '../schemas.ts';
-
-/**
- * The ledger rejects an edit by throwing an Error with a string `code`: codes that say
- * NOT_FOUND / UNKNOWN (a referenced city, enterprise, …) answer 404, any other code 400.
- * Errors without a code — and Node system errors (ENOSPC on persisting) — are server faults.
- */
-export function ledgerError(err: unknown): unknown {
-  if (err instanceof ApiError || !(err instanceof Error)) return err;
-  const { code, syscall } = err as Error & { code?: unknown; syscall?: unknown };
-  if (typeof code !== 'string' || syscall !== undefined) return err;
-  if (/NOT_FOUND|UNKNOWN/i.test(code))
-    return apiError('LW_NOT_FOUND', { what: err.message }, { ledgerCode: code });
-  return apiError('LW_LEDGER_REJECTED', { reason: err.message }, { ledgerCode: code });
-}
-
-async function edit<T>(change: () => Promise<T>): Promise<T> {
-  try {
-    return await change();
-  } catch (err) {
-    throw ledgerError(err);
-  }
-}
+import { DEVICE_BODY, ENTERPRISE_BODY, ID } from '../schemas.ts';
 
 const enterpriseParams = { type: 'object', properties: { id: ID }, required: ['id'] };
 const deviceParams = {
@@ -39,24 +18,11 @@ const deviceParams = {
   required: ['enterprise', 'id'],
 };
 
-interface EnterpriseBody {
-  id?: string;
-  name: string;
-  city: string;
-  industry: Industry;
-  leading?: boolean;
-}
-
-interface DeviceBody {
+type EnterpriseBody = Omit<z.input<typeof LedgerEnterpriseSchema>, 'id'> & { id?: string };
+type DeviceBody = Omit<z.input<typeof LedgerDeviceSchema>, 'enterprise' | 'id'> & {
   enterprise?: string;
   id?: string;
-  line: string;
-  name?: string;
-  kind: string;
-  digital: boolean;
-  keyProcess?: boolean;
-  connectivity?: LedgerDevice['connectivity'];
-}
+};
 
 /** A body may repeat the ids of the path (a GET result sent back), but must not contradict them. */
 function samePath(field: string, inBody: string | undefined, inPath: string): void {
@@ -113,18 +79,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       tags: ['ledger'],
       summary: 'Create or replace an enterprise (admin token)',
       params: enterpriseParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'city', 'industry'],
-        properties: {
-          id: ID,
-          name: { type: 'string', minLength: 1, maxLength: 200 },
-          city: { ...ID, description: "Id of one of the region's cities." },
-          industry: INDUSTRY,
-          leading: { type: 'boolean', default: false, description: '龙头企业' },
-        },
-      },
+      body: ENTERPRISE_BODY,
       response: {
         '2xx': {
           type: 'object',
@@ -145,7 +100,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         industry: b.industry,
         leading: b.leading ?? false,
       };
-      await edit(() => ledger.putEnterprise(entry));
+      await ledger.putEnterprise(entry);
       return reply
         .code(created ? 201 : 200)
         .send({ version: ledger.version, enterprise: ledger.enterprise(id) ?? entry });
@@ -158,24 +113,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       tags: ['ledger'],
       summary: 'Create or replace a device of an enterprise (admin token)',
       params: deviceParams,
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['line', 'kind', 'digital'],
-        properties: {
-          enterprise: ID,
-          id: ID,
-          line: ID,
-          name: { type: 'string', maxLength: 200 },
-          kind: ID,
-          digital: {
-            type: 'boolean',
-            description: 'GB/T 23020 digital equipment: counts in the KPI denominator.',
-          },
-          keyProcess: { type: 'boolean', default: false },
-          connectivity: { type: 'string', enum: [...CONNECTIVITY], default: 'none' },
-        },
-      },
+      body: DEVICE_BODY,
       response: {
         '2xx': {
           type: 'object',
@@ -203,7 +141,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         keyProcess: b.keyProcess ?? false,
         connectivity: b.connectivity ?? 'none',
       };
-      await edit(() => ledger.putDevice(entry));
+      await ledger.putDevice(entry);
       return reply
         .code(created ? 201 : 200)
         .send({ version: ledger.version, device: ledger.device(enterprise, id) ?? entry });
@@ -226,7 +164,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     }),
     async (request) => {
       const { enterprise, id } = request.params;
-      const deleted = await edit(() => ledger.deleteDevice(enterprise, id));
+      const deleted = await ledger.deleteDevice(enterprise, id);
       if (!deleted)
         throw apiError('LW_NOT_FOUND', { what: `device ${JSON.stringify(`${enterprise}:${id}`)}` });
       return { version: ledger.version, deleted };
