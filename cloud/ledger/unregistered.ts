@@ -54,6 +54,11 @@ export class UnregisteredDevices {
     return true;
   }
 
+  /** Whether the device is tracked here (unregistered, seen, and not dropped for lack of room). */
+  has(enterprise: string, device: string): boolean {
+    return this.#seen.get(enterprise)?.has(device) ?? false;
+  }
+
   /**
    * Unregistered devices, by enterprise then device id. Devices registered since they were
    * seen are dropped here: the ledger is checked at read time, not only when first seen.

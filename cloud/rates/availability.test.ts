@@ -73,6 +73,16 @@ describe('AvailabilityIndex', () => {
     expect(a.mark('e', 'd', at(2))).toBeUndefined();
   });
 
+  it('snapshot() and loadRuns() round-trip the index', () => {
+    const a = new AvailabilityIndex(W);
+    for (const b of [0, 1, 5, 7, 8]) a.mark('e1', 'd', at(b));
+    a.mark('e2', 'x', at(3));
+    const b = new AvailabilityIndex(W);
+    for (const s of a.snapshot()) b.loadRuns(s.enterprise, s.device, s.runs);
+    expect([...b.snapshot()]).toEqual([...a.snapshot()]);
+    expect(b.count('e1', 'd', at(0), at(10))).toBe(5);
+  });
+
   it('prune() forgets buckets before a time', () => {
     const a = new AvailabilityIndex(W);
     a.loadRuns('e', 'd', [

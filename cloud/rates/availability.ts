@@ -266,6 +266,13 @@ export class AvailabilityIndex {
     return r ? r.runs().map(([s, e]) => [s * this.widthMs, e * this.widthMs]) : [];
   }
 
+  /** Every device's runs in ms, for persisting the index compactly (restored with loadRuns). */
+  *snapshot(): Generator<{ enterprise: string; device: string; runs: [number, number][] }> {
+    for (const [enterprise, m] of this.#devices) {
+      for (const device of m.keys()) yield { enterprise, device, runs: this.runs(enterprise, device) };
+    }
+  }
+
   /** Online buckets of a device in [from, to) (ms, each rounded down to a bucket start). */
   count(enterprise: string, device: string, from: number, to: number): number {
     const r = this.#runs(enterprise, device, false);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatError } from '../../config/load/errors.ts';
 import { loadPlantText } from '../../config/load/plant.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { UnregisteredDevices } from '../ledger/unregistered.ts';
 import { createRatesEngine, type RatesService } from './engine.ts';
 import type { RateRow, RatesQuery } from './types.ts';
 import type { RatesError } from './window.ts';
@@ -309,6 +310,19 @@ describe('queries', () => {
     expect(code({ from: Number.NaN })).toBe('bad_window');
     expect(code({ from: T0 - 401 * 86_400_000, to: T0 })).toBe('window_too_long');
     expect(code({ theta: 1.5 })).toBe('bad_theta');
+  });
+
+  it('unregistered devices beyond the bound are not kept in the index either', async () => {
+    const ledger = await ledgerOf(EXAMPLE);
+    const engine = createRatesEngine({
+      ledger,
+      unregistered: new UnregisteredDevices(ledger, { max: 1 }),
+      clock: () => NOW,
+    });
+    expect(engine.sample('C', 'gw', 'ghost-1', at(1))).toBe(at(1));
+    expect(engine.sample('C', 'gw', 'ghost-2', at(1))).toBeUndefined();
+    expect(engine.availability.stats().devices).toBe(1);
+    expect(engine.unregistered.dropped).toBe(1);
   });
 
   it('ignores samples stamped too far in the future, and node-level metrics', async () => {

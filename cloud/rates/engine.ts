@@ -183,7 +183,7 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
       liveBucket: w.liveBucket,
       province: row('province', region.id, region.name, province, w.buckets),
       cities: [...cities]
-        .sort(([a], [b]) => (cityOrder.get(a) ?? Infinity) - (cityOrder.get(b) ?? Infinity))
+        .sort(([a], [b]) => (cityOrder.get(a) ?? cityOrder.size) - (cityOrder.get(b) ?? cityOrder.size))
         .map(([id, t]) => row('city', id, cityName.get(id) ?? id, t, w.buckets)),
       industries: INDUSTRIES.filter((i) => industries.has(i)).map((i) =>
         row('industry', i, INDUSTRY_NAMES[i], industries.get(i) ?? groupTally(), w.buckets),
@@ -249,8 +249,12 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
     }
     status.seen(enterprise, node, device, time);
     // Unregistered devices are listed apart; their marks are still kept so that history
-    // counts from the day the ledger is corrected. The denominator only walks the ledger.
-    unregistered.see(enterprise, node, device, time);
+    // counts from the day the ledger is corrected (the denominator only walks the ledger).
+    // Beyond the unregistered list's bound they are not kept either: ids invented by a
+    // misconfigured gateway must not grow the index without end.
+    if (unregistered.see(enterprise, node, device, time) && !unregistered.has(enterprise, device)) {
+      return undefined;
+    }
     return availability.mark(enterprise, device, time);
   }
 
