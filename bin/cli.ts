@@ -51,8 +51,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   cloud: {
     summary: 'run ingest, the stores, the rates API and the dashboard',
-    usage: 'lianwang cloud [options]',
-    comingIn: 'the cloud issue',
+    usage: 'lianwang cloud --plant <plant.yaml> [--broker url] [--influx url] [--role all|tracker|worker] …  (--help)',
+    run: lazy(
+      () => import('./commands/cloud.ts'),
+      (m) => m.cloudCommand,
+    ),
   },
   demo: {
     summary: 'the end-to-end demo on embedded defaults (what `npm start` runs)',

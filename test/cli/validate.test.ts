@@ -42,7 +42,7 @@ describe('the lianwang command', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.yaml:1:1 (root): cannot read file (ENOENT)');
     expect((await run('frobnicate')).code).toBe(2);
-    const reserved = await run('cloud');
+    const reserved = await run('demo');
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toContain('not available yet');
   });

@@ -1,0 +1,146 @@
+/**
+ * `lianwang cloud`: ingest (Sparkplug host application), store, rates and the HTTP API until
+ * SIGINT/SIGTERM. Secrets (MQTT password, API tokens) come from files or the environment,
+ * never from flags that `ps` shows.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { parseDuration } from '../../config/model/faults.ts';
+import { buildCloud, CloudConfigError, type CloudRole } from '../../cloud/app.ts';
+
+export const CLOUD_USAGE = `lianwang cloud --plant <plant.yaml> [options]
+
+  --broker url          MQTT broker (default mqtt://[::1]:1883; mqtts:// with --ca/--cert/--key)
+  --protocol 4|5        MQTT 3.1.1 (aedes, default) or 5 (mosquitto: needed for --share-group)
+  --username name       MQTT user; the password from LIANWANG_MQTT_PASSWORD or --password-file
+  --plant file          plant file(s) with the ledger (repeatable)
+  --influx url          InfluxDB 1.x, e.g. http://[::1]:8086/lianwang (default: embedded DuckDB)
+  --data dir            data directory: embedded store, ledger edits (default ./data/cloud)
+  --bind addr           HTTP API address (default ::), --port n (default 8080; 0 = any)
+  --role r              all (default) | tracker | worker (docs/scaling.md)
+  --share-group g       workers: receive DATA through $share/g/… (MQTT 5)
+  --client-id id        MQTT client id (persistent session): unique per worker, stable across restarts
+  --host-id id          Sparkplug host id for STATE (default lianwang)
+  --width 60s           bucket width w; --theta 0.5 online-fraction threshold; --target 0.5
+  --static dir          serve a built dashboard at /
+  Tokens: LIANWANG_READ_TOKEN / LIANWANG_ADMIN_TOKEN, or --read-token-file / --admin-token-file.`;
+
+const secret = async (env: string, file: string | undefined): Promise<string | undefined> =>
+  file ? (await readFile(file, 'utf8')).trim() : process.env[env] || undefined;
+
+export async function cloudCommand(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        broker: { type: 'string', default: 'mqtt://[::1]:1883' },
+        protocol: { type: 'string', default: '4' },
+        username: { type: 'string' },
+        'password-file': { type: 'string' },
+        ca: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        plant: { type: 'string', multiple: true },
+        influx: { type: 'string' },
+        data: { type: 'string', default: 'data/cloud' },
+        bind: { type: 'string', default: '::' },
+        port: { type: 'string', default: '8080' },
+        role: { type: 'string', default: 'all' },
+        'share-group': { type: 'string' },
+        'client-id': { type: 'string' },
+        'host-id': { type: 'string' },
+        width: { type: 'string', default: '60s' },
+        theta: { type: 'string' },
+        target: { type: 'string' },
+        static: { type: 'string' },
+        'read-token-file': { type: 'string' },
+        'admin-token-file': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`lianwang cloud: ${(err as Error).message}\n\n${CLOUD_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(CLOUD_USAGE);
+    return 0;
+  }
+  const fail = (msg: string) => {
+    console.error(`lianwang cloud: ${msg}`);
+    return 2;
+  };
+  const role = values.role as CloudRole;
+  if (!['all', 'tracker', 'worker'].includes(role))
+    return fail(`--role must be all, tracker or worker, got "${role}"`);
+  const protocol = Number(values.protocol);
+  if (protocol !== 4 && protocol !== 5) return fail(`--protocol must be 4 or 5, got "${values.protocol}"`);
+  if (values['share-group'] && protocol !== 5)
+    return fail('--share-group needs --protocol 5 (shared subscriptions are MQTT 5)');
+  const widthMs = parseDuration(values.width);
+  if (widthMs === undefined || widthMs < 1000)
+    return fail(`--width must be a duration of at least 1s, got "${values.width}"`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return fail(`--port must be 0–65535, got "${values.port}"`);
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1)) throw new CloudConfigError(`--${name} must be a number in 0..1, got "${v}"`);
+    return n;
+  };
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  try {
+    const password = await secret('LIANWANG_MQTT_PASSWORD', values['password-file']);
+    const readToken = await secret('LIANWANG_READ_TOKEN', values['read-token-file']);
+    const adminToken = await secret('LIANWANG_ADMIN_TOKEN', values['admin-token-file']);
+    const tls = {
+      ...(values.ca ? { ca: await readFile(values.ca) } : {}),
+      ...(values.cert ? { cert: await readFile(values.cert) } : {}),
+      ...(values.key ? { key: await readFile(values.key) } : {}),
+    };
+    const theta = num('theta', values.theta);
+    const target = num('target', values.target);
+    const cloud = await buildCloud({
+      mqtt: {
+        broker: values.broker,
+        protocolVersion: protocol,
+        ...(values.username ? { username: values.username } : {}),
+        ...(password ? { password } : {}),
+        ...(Object.keys(tls).length ? { tls } : {}),
+        ...(values['share-group'] ? { shareGroup: values['share-group'] } : {}),
+        ...(values['client-id'] ? { clientId: values['client-id'] } : {}),
+        ...(values['host-id'] ? { hostId: values['host-id'] } : {}),
+      },
+      role,
+      plants: values.plant ?? [],
+      dataDir: values.data,
+      ...(values.influx ? { influx: values.influx } : {}),
+      ...(role === 'worker' ? {} : { http: { host: values.bind, port } }),
+      widthMs,
+      ...(theta === undefined ? {} : { theta }),
+      ...(target === undefined ? {} : { target }),
+      ...(values.static ? { staticDir: values.static } : {}),
+      ...(readToken ? { readToken } : {}),
+      ...(adminToken ? { adminToken } : {}),
+      log,
+    });
+    await cloud.ingest.ready();
+    log.info({ role, store: cloud.store.location, api: cloud.url, broker: values.broker }, 'cloud ready');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log.info({}, 'stopping');
+    await cloud.stop();
+    return 0;
+  } catch (err) {
+    if (err instanceof CloudConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
