@@ -28,7 +28,7 @@ import { ledgerRoutes } from './routes/ledger.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { rateRoutes } from './routes/rates.ts';
-import { streamRoutes } from './routes/stream.ts';
+import { UpdateHub, streamRoutes } from './routes/stream.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { sendStatic, staticFiles } from './static.ts';
 import type { ApiContext, ApiOptions } from './types.ts';
@@ -81,7 +81,25 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   const files = opts.staticDir === undefined ? undefined : await staticFiles(opts.staticDir);
   const metrics = httpMetrics(ctx.registry);
   const bodyLimit = opts.bodyLimit ?? MiB;
-  const deps: RouteDeps = { ctx, now: opts.now ?? Date.now, maxRangeMs: opts.maxRangeMs ?? 366 * 86_400_000 };
+  const now = opts.now ?? Date.now;
+  const hub =
+    ctx.events === undefined
+      ? undefined
+      : new UpdateHub(
+          ctx.events,
+          {
+            minIntervalMs: opts.stream?.minIntervalMs ?? 1000,
+            heartbeatMs: opts.stream?.heartbeatMs ?? 15_000,
+          },
+          () => ({ time: now(), ledgerVersion: ctx.ledger.version }),
+          metrics.streamClients,
+        );
+  const deps: RouteDeps = {
+    ctx,
+    now,
+    maxRangeMs: opts.maxRangeMs ?? 366 * 86_400_000,
+    changed: () => hub?.notify(),
+  };
   const staticRequests = new WeakSet<FastifyRequest>();
 
   const app: FastifyInstance = Fastify({
@@ -170,14 +188,6 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   ledgerRoutes(app, deps);
   pipelineRoutes(app, deps);
   opsRoutes(app, deps);
-  if (ctx.events !== undefined) {
-    streamRoutes(
-      app,
-      deps,
-      ctx.events,
-      { minIntervalMs: opts.stream?.minIntervalMs ?? 1000, heartbeatMs: opts.stream?.heartbeatMs ?? 15_000 },
-      metrics,
-    );
-  }
+  if (hub !== undefined) streamRoutes(app, hub, metrics);
   return app;
 }

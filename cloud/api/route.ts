@@ -11,6 +11,8 @@ export interface RouteDeps {
   ctx: ApiContext;
   now: () => number;
   maxRangeMs: number;
+  /** Called after a successful ledger edit: live-stream clients refetch (no-op without a stream). */
+  changed(): void;
 }
 
 type Responses = Record<string, unknown>;

@@ -151,6 +151,23 @@ describe('GET /api/stream', () => {
     expect((await get(port, '/api/rates?access_token=r-token')).status).toBe(401);
   });
 
+  it('tells stream clients about a ledger edit made through the API', async () => {
+    const f = fakes();
+    ({ app } = await api({ adminToken: 'adm' }, f));
+    const port = await listen(app);
+    const s = subscribe(port, '/api/stream');
+    await waitFor('the stream to open', () => s.text.includes(': connected'));
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/api/ledger/enterprises/sjz-pharma',
+      headers: { authorization: 'Bearer adm' },
+      payload: { name: '石家庄制药', city: 'shijiazhuang', industry: 'pharma' },
+    });
+    expect(put.statusCode).toBe(201);
+    await waitFor('the update', () => updates(s.text).length === 1);
+    expect(updates(s.text)[0]?.data.ledgerVersion).toBe(2);
+  });
+
   it('does not exist without an update source', async () => {
     const f = fakes();
     delete f.ctx.events;

@@ -101,6 +101,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         leading: b.leading ?? false,
       };
       await ledger.putEnterprise(entry);
+      deps.changed();
       return reply
         .code(created ? 201 : 200)
         .send({ version: ledger.version, enterprise: ledger.enterprise(id) ?? entry });
@@ -142,6 +143,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         connectivity: b.connectivity ?? 'none',
       };
       await ledger.putDevice(entry);
+      deps.changed();
       return reply
         .code(created ? 201 : 200)
         .send({ version: ledger.version, device: ledger.device(enterprise, id) ?? entry });
@@ -165,6 +167,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     async (request) => {
       const { enterprise, id } = request.params;
       const deleted = await ledger.deleteDevice(enterprise, id);
+      if (deleted) deps.changed();
       if (!deleted)
         throw apiError('LW_NOT_FOUND', { what: `device ${JSON.stringify(`${enterprise}:${id}`)}` });
       return { version: ledger.version, deleted };

@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { HttpMetrics } from '../metrics.ts';
-import { guard, type RouteDeps } from '../route.ts';
+import { guard } from '../route.ts';
 import type { UpdateSource } from '../types.ts';
 
 // A client that stops reading while its socket buffer holds this much is dropped rather than
@@ -28,7 +28,7 @@ export class UpdateHub {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastSent = Number.NEGATIVE_INFINITY;
   private nextId = 1;
-  private readonly onUpdate = () => this.schedule();
+  private readonly onUpdate = () => this.notify();
 
   constructor(
     private readonly source: UpdateSource,
@@ -71,7 +71,9 @@ export class UpdateHub {
     }
   }
 
-  private schedule(): void {
+  /** Something changed (ctx.events, or a ledger edit made through the API): tell the clients, throttled. */
+  notify(): void {
+    if (this.clients.size === 0) return;
     if (this.timer !== undefined) return; // a trailing event is already due: it covers this update
     const wait = this.lastSent + this.opts.minIntervalMs - Date.now();
     if (wait <= 0) {
@@ -103,19 +105,7 @@ export class UpdateHub {
   }
 }
 
-export function streamRoutes(
-  app: FastifyInstance,
-  deps: RouteDeps,
-  source: UpdateSource,
-  opts: StreamOptions,
-  metrics: HttpMetrics,
-): void {
-  const hub = new UpdateHub(
-    source,
-    opts,
-    () => ({ time: deps.now(), ledgerVersion: deps.ctx.ledger.version }),
-    metrics.streamClients,
-  );
+export function streamRoutes(app: FastifyInstance, hub: UpdateHub, metrics: HttpMetrics): void {
   // preClose runs before the server stops accepting: end the streams so close() does not wait on them.
   app.addHook('preClose', (done) => {
     hub.close();
