@@ -2,9 +2,9 @@
  * The embedded store (the default when no InfluxDB URL is configured): one DuckDB file,
  * `<dir>/lianwang.duckdb`. Layout in docs/storage.md "DuckDB layout".
  *
- * Writes go through the Appender into a TEMP staging table, then one `INSERT OR IGNORE` into
- * tables whose primary key is the row's identity: duplicates (within a batch or against stored
- * rows) are ignored, so every write is idempotent, and the whole batch commits at once. DuckDB
+ * Writes go through the Appender into a TEMP staging table, then one INSERT that skips rows whose
+ * identity is already stored (or repeated within the batch), so every write is idempotent, and
+ * the whole batch commits at once. DuckDB
  * allows one writer per table at a time, so writes are serialized on one connection; each read uses a
  * connection of its own and sees every committed write.
  */
@@ -52,14 +52,16 @@ export interface DuckdbStoreOptions {
 export const DUCKDB_FILE = 'lianwang.duckdb';
 
 // Times are BIGINT ms, exactly the contract's numbers (the `telemetry` view adds a TIMESTAMP).
-// The sample key includes `node`: node metrics (device '') of two gateways in one enterprise
-// must not collide; InfluxDB keys them by the node tag the same way.
+// A sample's identity is (enterprise, device, metric, time, node): node metrics (device '') of
+// two gateways in one enterprise must not collide; InfluxDB keys them by the node tag the same way.
+// `samples` has no PRIMARY KEY: its ART index made inserts 2–3× slower, slowing further as it grew
+// (bench/store.ts; docs/storage.md). The single writer connection enforces uniqueness instead
+// (MERGE_SAMPLES). The small tables keep their keys and INSERT OR IGNORE.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS samples (
   enterprise VARCHAR NOT NULL, node VARCHAR NOT NULL, device VARCHAR NOT NULL, metric VARCHAR NOT NULL,
   time BIGINT NOT NULL, value DOUBLE, value_bool BOOLEAN, value_str VARCHAR,
-  good BOOLEAN NOT NULL, historical BOOLEAN NOT NULL,
-  PRIMARY KEY (enterprise, device, metric, time, node));
+  good BOOLEAN NOT NULL, historical BOOLEAN NOT NULL);
 CREATE TABLE IF NOT EXISTS online (
   width BIGINT NOT NULL, enterprise VARCHAR NOT NULL, device VARCHAR NOT NULL, bucket BIGINT NOT NULL,
   PRIMARY KEY (width, enterprise, device, bucket));
@@ -68,6 +70,18 @@ CREATE TABLE IF NOT EXISTS link_events (
   device VARCHAR NOT NULL, PRIMARY KEY (time, type, enterprise, node, device));
 CREATE OR REPLACE VIEW telemetry AS SELECT epoch_ms(time) AS ts, * FROM samples;
 `;
+
+// New samples only: first of each identity within the batch, and none already stored. The time
+// bounds ($1, $2 = the batch's min and max) are constants, so the scan of `samples` skips every
+// row group whose zone map lies outside them: the cost follows the batch, not the table.
+const MERGE_SAMPLES = `
+INSERT INTO samples SELECT * FROM (
+  SELECT DISTINCT ON (enterprise, device, metric, time, node) * FROM stage_samples) s
+WHERE NOT EXISTS (
+  SELECT 1 FROM samples t WHERE t.time BETWEEN $1 AND $2 AND t.time = s.time
+    AND t.enterprise = s.enterprise AND t.device = s.device AND t.metric = s.metric AND t.node = s.node)`;
+
+const mergeInto = (table: string): string => `INSERT OR IGNORE INTO ${table} SELECT * FROM stage_${table}`;
 
 // Staging tables live in the writer connection's TEMP catalog: never written to the file.
 const STAGING = ['samples', 'online', 'link_events']
@@ -143,7 +157,14 @@ class DuckdbStore implements Store {
 
   async writeSamples(rows: readonly Sample[]): Promise<void> {
     checkSamples(rows);
-    await this.#stageAndMerge('samples', rows, (a, s) => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of rows) {
+      if (s.time < min) min = s.time;
+      if (s.time > max) max = s.time;
+    }
+    const merge = { sql: MERGE_SAMPLES, params: [BigInt(min), BigInt(max)] };
+    await this.#stageAndMerge('samples', merge, rows, (a, s) => {
       a.appendVarchar(s.enterprise);
       a.appendVarchar(s.node);
       a.appendVarchar(s.device);
@@ -158,7 +179,7 @@ class DuckdbStore implements Store {
   async writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void> {
     checkMarks(marks, widthMs);
     const width = BigInt(widthMs);
-    await this.#stageAndMerge('online', marks, (a, m) => {
+    await this.#stageAndMerge('online', { sql: mergeInto('online') }, marks, (a, m) => {
       a.appendBigInt(width);
       a.appendVarchar(m.enterprise);
       a.appendVarchar(m.device);
@@ -181,7 +202,7 @@ class DuckdbStore implements Store {
 
   async writeEvents(events: readonly LinkEvent[]): Promise<void> {
     checkEvents(events);
-    await this.#stageAndMerge('link_events', events, (a, e) => {
+    await this.#stageAndMerge('link_events', { sql: mergeInto('link_events') }, events, (a, e) => {
       a.appendBigInt(BigInt(e.time));
       a.appendVarchar(e.type);
       a.appendVarchar(e.enterprise);
@@ -268,9 +289,10 @@ class DuckdbStore implements Store {
     return this.#db;
   }
 
-  /** Appends `rows` to stage_<table>, then merges them into <table> in one transaction. */
+  /** Appends `rows` to stage_<table>, then runs `merge` (stage → table) in one transaction. */
   async #stageAndMerge<T>(
     table: string,
+    merge: { sql: string; params?: DuckDBValue[] },
     rows: readonly T[],
     append: (a: DuckDBAppender, row: T) => void,
   ): Promise<void> {
@@ -294,7 +316,7 @@ class DuckdbStore implements Store {
         } finally {
           appender.closeSync();
         }
-        await writer.run(`INSERT OR IGNORE INTO ${table} SELECT * FROM ${stage}`);
+        await writer.run(merge.sql, merge.params);
         await writer.run(`DELETE FROM ${stage}`);
         await writer.run('COMMIT');
       } catch (err) {
