@@ -245,5 +245,3 @@ export const SHARED_SCHEMAS: readonly Schema[] = [
   IngestStats,
   Health,
 ];
-
-export { ref, obj, arrayOf };

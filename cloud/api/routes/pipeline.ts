@@ -36,6 +36,7 @@ export function pipelineRoutes(app: FastifyInstance, deps: RouteDeps): void {
     guard('read', {
       tags: ['pipeline'],
       summary: 'Edge nodes (Sparkplug state, backlog, last birth), ingest counters and the store in use',
+      querystring: { type: 'object', additionalProperties: false, properties: {} },
       response: {
         200: {
           type: 'object',
