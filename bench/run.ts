@@ -5,6 +5,8 @@
 import { cpus, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gatewayBench } from './gateway.ts';
+import { ingestBench, ingestTable } from './ingest.ts';
+import { ratesBench, ratesTable } from './rates.ts';
 import { replayBench } from './replay.ts';
 import { simBench } from './sim.ts';
 
@@ -76,6 +78,14 @@ rows.push([
   `${replay.speedup.toFixed(1)}× real time (${replay.replaySeconds.toFixed(0)} s) with ${Math.round(replay.livePointsPerSecond).toLocaleString('en')} live points/s flowing`,
   'target ≥ 10×',
 ]);
+
+const ingest = await ingestBench(short);
+results.ingest = ingest;
+rows.push(...ingestTable(ingest));
+
+const rates = await ratesBench({ short });
+results.rates = rates;
+rows.push(...ratesTable(rates));
 
 const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 const table = [

@@ -119,7 +119,7 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
   const batcher = new Batcher<Sample>({
     write: (rows) => store.writeSamples(rows),
     name: store.location,
-    concurrency: store.kind === 'influx' ? 2 : 1,
+    concurrency: store.kind === 'influx' ? 4 : 1,
     maxDelayMs: 100,
     log: storeLog,
   });
