@@ -24,8 +24,14 @@ export interface BatcherOptions<T> {
   backoffMaxMs?: number;
   /** How long close() keeps retrying before it rejects what is still pending (default 10 s). */
   closeTimeoutMs?: number;
-  /** Errors not worth retrying reject the batch's rows at once (default: PermanentStoreError). */
+  /**
+   * Errors not worth retrying (default: PermanentStoreError). Such an error rejects the rows of a
+   * batch that came from one add(); a batch mixing several add()s is first split into one batch
+   * per add(), so only the add() holding the refused rows is rejected.
+   */
   retryable?: (err: unknown) => boolean;
+  /** Checks rows in add() (e.g. `checkSamples`): a throw rejects that add() alone, before batching. */
+  check?: (rows: readonly T[]) => void;
   /** Named in logs and errors, e.g. the store's location. */
   name?: string;
   log?: StoreLog;
@@ -72,7 +78,11 @@ interface Segment<T> {
   ticket: Ticket;
   /** When it was added, for maxDelayMs. */
   at: number;
+  /** Written in a batch of its own: the rows of one add() split out of a refused batch. */
+  solo?: boolean;
 }
+
+type Part = { ticket: Ticket; count: number };
 
 export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   readonly #write: (rows: readonly T[]) => Promise<void>;
@@ -84,6 +94,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   readonly #backoffMaxMs: number;
   readonly #closeTimeoutMs: number;
   readonly #retryable: (err: unknown) => boolean;
+  readonly #check: ((rows: readonly T[]) => void) | undefined;
   readonly #name: string;
   readonly #log: StoreLog;
   readonly #onBatch: ((b: BatchInfo) => void) | undefined;
@@ -103,7 +114,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   /** Set when pending reached the high water mark; 'drain' fires when it drops below again. */
   #wasFull = false;
   /** The tickets of the batches being written, for close() to reject when it gives up. */
-  readonly #writing = new Set<{ ticket: Ticket; count: number }[]>();
+  readonly #writing = new Set<Part[]>();
   #idleWaiters: (() => void)[] = [];
   readonly #stats = { batches: 0, rows: 0, failures: 0, rejectedRows: 0, latencySum: 0 };
   #lastLatencyMs = 0;
@@ -121,6 +132,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
     this.#backoffMaxMs = Math.max(this.#backoffMinMs, opts.backoffMaxMs ?? 5_000);
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
     this.#retryable = opts.retryable ?? ((err) => !(err instanceof PermanentStoreError));
+    this.#check = opts.check;
     this.#name = opts.name ?? 'store';
     this.#log = opts.log ?? silentLog;
     this.#onBatch = opts.onBatch;
@@ -160,6 +172,12 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   add(rows: readonly T[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`batcher for ${this.#name} is closed`));
     if (rows.length === 0) return Promise.resolve();
+    try {
+      this.#check?.(rows);
+    } catch (err) {
+      this.#stats.rejectedRows += rows.length;
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { remaining: rows.length, settled: false, resolve, reject };
       this.#queue.push({ rows, offset: 0, ticket, at: Date.now() });
@@ -237,14 +255,16 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
 
   #startBatch(): void {
     const rows: T[] = [];
-    const parts: { ticket: Ticket; count: number }[] = [];
+    const parts: Part[] = [];
     while (rows.length < this.#maxRows && this.#queue.length > 0) {
       const seg = this.#queue[0] as Segment<T>;
+      if (seg.solo && parts.length > 0) break;
       const take = Math.min(this.#maxRows - rows.length, seg.rows.length - seg.offset);
       for (let i = seg.offset; i < seg.offset + take; i++) rows.push(seg.rows[i] as T);
       parts.push({ ticket: seg.ticket, count: take });
       seg.offset += take;
       if (seg.offset === seg.rows.length) this.#queue.shift();
+      if (seg.solo) break;
     }
     this.#queued -= rows.length;
     this.#inFlight++;
@@ -254,7 +274,7 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
   }
 
   /** Never rejects: outcomes go to the tickets. */
-  async #runBatch(rows: T[], parts: { ticket: Ticket; count: number }[]): Promise<void> {
+  async #runBatch(rows: T[], parts: Part[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
@@ -272,6 +292,10 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
         this.#stats.failures++;
         this.#lastError = err;
         if (this.#abandon.signal.aborted) break; // close() already rejected these rows
+        if (!this.#retryable(err) && parts.length > 1) {
+          this.#split(rows, parts);
+          break;
+        }
         if (!this.#retryable(err)) {
           const e = new Error(`${this.#name}: ${rows.length} rows cannot be written: ${messageOf(err)}`, {
             cause: err,
@@ -294,6 +318,22 @@ export class Batcher<T> extends EventEmitter<{ drain: [] }> {
     this.#inFlight--;
     this.#inFlightRows -= rows.length;
     this.#settle();
+  }
+
+  /** Puts a refused batch back at the front of the queue as one solo batch per add(), due now. */
+  #split(rows: T[], parts: Part[]): void {
+    const solos: Segment<T>[] = [];
+    let offset = 0;
+    for (const { ticket, count } of parts) {
+      solos.push({ rows: rows.slice(offset, offset + count), offset: 0, ticket, at: 0, solo: true });
+      offset += count;
+    }
+    this.#queue.unshift(...solos);
+    this.#queued += rows.length;
+    this.#log.warn(
+      { name: this.#name, rows: rows.length, parts: parts.length },
+      'batch refused: retrying each add() alone',
+    );
   }
 
   #succeeded(rows: number, latencyMs: number, attempts: number): void {

@@ -10,7 +10,7 @@ import type { Store } from './types.ts';
 
 export type * from './types.ts';
 export { sampleKey } from './types.ts';
-export { InvalidRowError, type StoreLog } from './common.ts';
+export { checkSamples, InvalidRowError, PermanentStoreError, type StoreLog } from './common.ts';
 export { Batcher, type BatcherOptions, type BatcherStats, type BatchInfo } from './batcher.ts';
 export { createDuckdbStore, DUCKDB_FILE, type DuckdbStoreOptions } from './duckdb.ts';
 export { createInfluxStore, RETENTION_POLICY, type InfluxStoreOptions } from './influx.ts';

@@ -170,6 +170,41 @@ describe('Batcher', () => {
     await b.close();
   });
 
+  it('rejects only the add() holding rows the target refuses, when a batch mixes several', async () => {
+    const target = new FakeTarget();
+    const write = target.write;
+    // Like InfluxDB's 400 for a field type conflict: the whole request fails for one bad row.
+    target.write = async (rows) => {
+      if (rows.includes(13)) {
+        target.calls.push([...rows]);
+        throw new PermanentStoreError('field type conflict at 13');
+      }
+      return write(rows);
+    };
+    const b = new Batcher({ write: target.write, maxRows: 100, maxDelayMs: 60_000 });
+    const adds = [range(0, 10), range(10, 10), range(20, 10)].map((r) => b.add(r));
+    await b.close();
+    const outcomes = await Promise.allSettled(adds);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(target.rows.sort((x, y) => x - y)).toEqual([...range(0, 10), ...range(20, 10)]);
+    expect(target.calls.map((c) => c.length)).toEqual([30, 10, 10, 10]);
+    expect(b.stats).toMatchObject({ failures: 2, rejectedRows: 10, pending: 0 });
+  });
+
+  it('check() refuses an add() alone, before it joins a batch', async () => {
+    const target = new FakeTarget();
+    const b = new Batcher<number>({
+      write: target.write,
+      check: (rows) => {
+        if (rows.some((r) => !Number.isInteger(r))) throw new InvalidRowError('not an integer');
+      },
+    });
+    await expect(b.add([1, 1.5])).rejects.toThrow(InvalidRowError);
+    await b.add([2, 3]);
+    expect(target.rows).toEqual([2, 3]);
+    await b.close();
+  });
+
   it('close() writes what is pending, then refuses new rows', async () => {
     const target = new FakeTarget(2);
     const b = new Batcher({ write: target.write, maxRows: 1_000, maxDelayMs: 60_000, backoffMinMs: 1 });
