@@ -49,6 +49,7 @@ export function createMemoryStore(opts: { data?: MemoryData } = {}): Store {
   };
 
   return {
+    // The contract knows two kinds; this one behaves like DuckDB (first write wins, ids verbatim).
     kind: 'duckdb',
     location: 'memory',
     open() {
