@@ -1,7 +1,8 @@
-/** `lianwang schema [--write|--check]`: regenerate or verify config/schema/*.json. */
+/** `lianwang schema [--write|--check]`: regenerate or verify config/schema/*.json and the option reference in docs/configuration.md. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { renderSchema, SCHEMAS } from '../../config/schema/json.ts';
+import { formattedWithReference } from '../../config/schema/reference.ts';
 
 const dir = new URL('../../config/schema/', import.meta.url);
 
@@ -22,5 +23,15 @@ export async function schemaCommand(args: string[]): Promise<number> {
       console.error(`config/schema/${name} is stale: run \`npm run schema\``);
     } else if (values.check) console.log(`config/schema/${name} is current`);
   }
+  const docs = new URL('../../docs/configuration.md', import.meta.url);
+  const doc = await readFile(docs, 'utf8');
+  const next = await formattedWithReference(doc, docs.pathname);
+  if (values.write) {
+    if (next !== doc) await writeFile(docs, next);
+    console.log('wrote the option reference in docs/configuration.md');
+  } else if (next !== doc) {
+    stale++;
+    console.error('docs/configuration.md: the option reference is stale: run `npm run schema`');
+  } else if (values.check) console.log('docs/configuration.md option reference is current');
   return stale ? 1 : 0;
 }

@@ -32,3 +32,17 @@ describe('generated JSON Schemas', () => {
     expect(validate.errors?.some((e) => e.instancePath.endsWith('/connectivity/port'))).toBe(true);
   });
 });
+
+describe('docs/configuration.md option reference', () => {
+  it('is current: every option of every schema, generated from the model', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { formattedWithReference } = await import('./reference.ts');
+    const file = new URL('../../docs/configuration.md', import.meta.url);
+    const doc = await readFile(file, 'utf8');
+    expect(doc === (await formattedWithReference(doc, file.pathname)), 'stale: run `npm run schema`').toBe(
+      true,
+    );
+    for (const option of ['mqtt.brokers', 'buffer.maxBytes', 'faults[].downMs', 'scenario.seed'])
+      expect(doc).toContain(`\`${option}\``);
+  });
+});
