@@ -28,9 +28,12 @@ export interface Sample {
   historical: boolean;
 }
 
-/** Identity of a stored sample: (enterprise, device, metric, time). */
-export const sampleKey = (s: Pick<Sample, 'enterprise' | 'device' | 'metric' | 'time'>): string =>
-  `${s.enterprise}\u0000${s.device}\u0000${s.metric}\u0000${s.time}`;
+/**
+ * Identity of a stored sample: (enterprise, node, device, metric, time). The node is part of it
+ * so that node metrics (device '') of two gateways of one enterprise never merge.
+ */
+export const sampleKey = (s: Pick<Sample, 'enterprise' | 'node' | 'device' | 'metric' | 'time'>): string =>
+  `${s.enterprise}\u0000${s.node}\u0000${s.device}\u0000${s.metric}\u0000${s.time}`;
 
 /** A device was online in the bucket [bucket, bucket + width) (DOMAIN.md §1). */
 export interface OnlineMark {
