@@ -1,3 +1,5 @@
+import { CLOUD_USAGE } from './commands/cloud-usage.ts';
+
 /** Dispatch for the `lianwang` command: one entry per subcommand, each a thin call into a module. */
 // Commands load lazily: `lianwang validate` must not pay for node-opcua's start-up.
 const lazy =
@@ -51,7 +53,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   cloud: {
     summary: 'run ingest, the stores, the rates API and the dashboard',
-    usage: 'lianwang cloud --plant <plant.yaml> [--broker url] [--influx url] [--role all|tracker|worker] …  (--help)',
+    usage: CLOUD_USAGE,
     run: lazy(
       () => import('./commands/cloud.ts'),
       (m) => m.cloudCommand,
