@@ -1,4 +1,5 @@
 import { CLOUD_USAGE } from './commands/cloud-usage.ts';
+import { DEMO_USAGE } from './demo/usage.ts';
 
 /** Dispatch for the `lianwang` command: one entry per subcommand, each a thin call into a module. */
 // Commands load lazily: `lianwang validate` must not pay for node-opcua's start-up.
@@ -61,8 +62,11 @@ export const COMMANDS: Record<string, Command> = {
   },
   demo: {
     summary: 'the end-to-end demo on embedded defaults (what `npm start` runs)',
-    usage: 'lianwang demo [--plant file] [--influx url]',
-    comingIn: 'the dashboard and demo issue',
+    usage: DEMO_USAGE,
+    run: lazy(
+      () => import('./commands/demo.ts'),
+      (m) => m.demoCommand,
+    ),
   },
 };
 

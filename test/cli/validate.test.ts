@@ -13,7 +13,7 @@ const run = async (...args: string[]) => {
 };
 
 describe('the lianwang command', () => {
-  it('--help lists validate and reserves sim, gateway, cloud, demo', async () => {
+  it('--help lists every command', async () => {
     const r = await run('--help');
     expect(r.code).toBe(0);
     for (const c of ['validate', 'sim', 'gateway', 'cloud', 'demo'])
@@ -37,13 +37,16 @@ describe('the lianwang command', () => {
       expect(l).toMatch(/^test\/fixtures\/config\/broken\.yaml:\d+:\d+ \S+: /);
   });
 
-  it('validate names a missing file; unknown and reserved commands exit 2', async () => {
+  it('validate names a missing file; unknown commands and bad flags exit 2', async () => {
     const missing = await run('validate', 'nope.yaml');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('nope.yaml:1:1 (root): cannot read file (ENOENT)');
     expect((await run('frobnicate')).code).toBe(2);
-    const reserved = await run('demo');
-    expect(reserved.code).toBe(2);
-    expect(reserved.stderr).toContain('not available yet');
+    const help = await run('demo', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--no-faults');
+    const bad = await run('demo', '--port', 'eighty');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--port must be a port 0–65535, got "eighty"');
   });
 });
