@@ -66,3 +66,14 @@ export function ago(ms: number | undefined, now = Date.now()): string {
   if (abs < 86_400) return rtf.format(Math.round(s / 3600), 'hour');
   return rtf.format(Math.round(s / 86_400), 'day');
 }
+
+/** A length of time in the largest whole unit: 90 s → "90 s", 2 h → "2 h" ("90秒", "2小时"). */
+export function duration(ms: number): string {
+  const units = [
+    [86_400_000, 'unit.d'],
+    [3_600_000, 'unit.h'],
+    [60_000, 'unit.min'],
+  ] as const;
+  for (const [size, key] of units) if (ms >= size && ms % size === 0) return t(key, { n: ms / size });
+  return t('unit.s', { n: Math.round(ms / 1000) });
+}

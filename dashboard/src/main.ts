@@ -7,14 +7,15 @@
  */
 import { api, ApiError, token, type Health } from './api.ts';
 import { fill, h } from './dom.ts';
-import { clock, pct } from './format.ts';
-import { initLang, lang, locale, setLang, t } from './i18n.ts';
+import { clock, duration, pct } from './format.ts';
+import { initLang, isMessageKey, lang, locale, setLang, t } from './i18n.ts';
 import { LiveUpdates, Refresher } from './live.ts';
 import {
   LedgerInfo,
   saveWindow,
-  savedWindow,
-  WINDOWS,
+  initialWindow,
+  windowChoices,
+  windowMs,
   type Ctx,
   type View,
   type WindowKey,
@@ -43,9 +44,14 @@ function parseRoute(hash: string): Route {
   return { name: 'province' };
 }
 
+function windowLabel(w: WindowKey): string {
+  const key = `window.${w}`;
+  return isMessageKey(key) ? t(key) : t('window.custom', { duration: duration(windowMs(w) ?? 0) });
+}
+
 class App {
   readonly #ledger = new LedgerInfo();
-  #window: WindowKey = savedWindow();
+  #window: WindowKey = initialWindow();
   #view: View | undefined;
   #route: Route = { name: 'province' };
   /** Bumped on every route change: a load that finishes for an old route is dropped. */
@@ -220,7 +226,7 @@ class App {
           : h(
               'div',
               { class: 'seg', role: 'group', 'aria-label': t('window.label'), 'data-testid': 'window' },
-              WINDOWS.map((w) =>
+              windowChoices().map((w) =>
                 h(
                   'button',
                   {
@@ -229,7 +235,7 @@ class App {
                     'aria-pressed': w === this.#window ? 'true' : 'false',
                     onclick: () => this.#setWindow(w),
                   },
-                  t(`window.${w}`),
+                  windowLabel(w),
                 ),
               ),
             ),

@@ -7,15 +7,42 @@
 import { api, type LedgerResponse } from './api.ts';
 import { isMessageKey, lang, t } from './i18n.ts';
 
-export const WINDOWS = ['1h', '24h', '7d', '30d'] as const;
-export type WindowKey = (typeof WINDOWS)[number];
+/** The window choices every page offers; `?window=2m` in the page's URL adds another (the demo links one). */
+export const PRESETS = ['1h', '24h', '7d', '30d'] as const;
+/** A window length in the API's syntax (`window=` of /api/rates): 90s, 15m, 24h, 7d. */
+export type WindowKey = string;
 
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
 const WINDOW_KEY = 'lianwang.window';
 
-export function savedWindow(): WindowKey {
+/** Milliseconds of a window in the API's syntax, or undefined when it is not one. */
+export function windowMs(w: string): number | undefined {
+  const m = /^(\d{1,9})(ms|s|m|h|d|w)$/.exec(w);
+  const ms = m ? Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN) : Number.NaN;
+  return ms > 0 ? ms : undefined;
+}
+
+/** The window named in the page's URL (`?window=`), if it is a valid one. */
+export function urlWindow(search: string = location.search): WindowKey | undefined {
+  const w = new URLSearchParams(search).get('window') ?? undefined;
+  return w !== undefined && windowMs(w) !== undefined ? w : undefined;
+}
+
+/** The buttons of the window selector: the presets, and the URL's window when it is another. */
+export function windowChoices(): WindowKey[] {
+  const extra = urlWindow();
+  return extra === undefined || (PRESETS as readonly string[]).includes(extra)
+    ? [...PRESETS]
+    : [extra, ...PRESETS];
+}
+
+/** The URL's window first (a link names what it means to show), then the remembered one, then 24 h. */
+export function initialWindow(): WindowKey {
+  const fromUrl = urlWindow();
+  if (fromUrl !== undefined) return fromUrl;
   try {
     const w = localStorage.getItem(WINDOW_KEY);
-    return WINDOWS.find((x) => x === w) ?? '24h';
+    return w !== null && windowChoices().includes(w) ? w : '24h';
   } catch {
     return '24h';
   }

@@ -6,24 +6,30 @@
  * TREND_MIN_INTERVAL_MS in the province view) because each request walks the whole ledger.
  */
 import { api, type RatesReport } from './api.ts';
-import type { MessageKey } from './i18n.ts';
-import type { WindowKey } from './state.ts';
+import { windowMs, type WindowKey } from './state.ts';
 
 export interface TrendPlan {
   stepMs: number;
   count: number;
-  label: MessageKey;
 }
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-export const TREND_PLANS: Readonly<Record<WindowKey, TrendPlan>> = {
-  '1h': { stepMs: 5 * MIN, count: 12, label: 'step.5m' },
-  '24h': { stepMs: HOUR, count: 24, label: 'step.1h' },
-  '7d': { stepMs: 6 * HOUR, count: 28, label: 'step.6h' },
-  '30d': { stepMs: 24 * HOUR, count: 30, label: 'step.1d' },
+const PRESET_PLANS: Readonly<Record<string, TrendPlan>> = {
+  '1h': { stepMs: 5 * MIN, count: 12 },
+  '24h': { stepMs: HOUR, count: 24 },
+  '7d': { stepMs: 6 * HOUR, count: 28 },
+  '30d': { stepMs: 24 * HOUR, count: 30 },
 };
+
+/** Sub-windows for a window: the presets' round steps, else twelve equal parts. */
+export function trendPlan(win: WindowKey): TrendPlan {
+  const preset = PRESET_PLANS[win];
+  if (preset) return preset;
+  const ms = windowMs(win) ?? 24 * HOUR;
+  return { stepMs: Math.max(1000, Math.floor(ms / 12)), count: 12 };
+}
 
 const CONCURRENCY = 4;
 
@@ -37,7 +43,7 @@ export async function loadTrend(
   // Sub-windows must be whole buckets, or the engine would round them and overlap.
   const step = Math.max(widthMs, Math.floor(plan.stepMs / widthMs) * widthMs);
   const starts: number[] = [];
-  for (let k = plan.count; k >= 1; k--) starts.push(to - k * step);
+  for (let k = plan.count; k >= 1; k--) if (to - k * step >= report.window.from) starts.push(to - k * step);
   const out: [number, number | null][] = starts.map((s) => [s, null]);
   let next = 0;
   const worker = async () => {

@@ -7,10 +7,10 @@
 import { api, type RatesReport, type RateRow } from '../api.ts';
 import { barHeight, Chart, rateBars, trendLine, type BarRow } from '../charts.ts';
 import { fill, h } from '../dom.ts';
-import { clock, pct } from '../format.ts';
+import { clock, duration, pct } from '../format.ts';
 import { t } from '../i18n.ts';
 import { industryName, type Ctx, type View } from '../state.ts';
-import { loadTrend, TREND_PLANS } from '../trend.ts';
+import { loadTrend, trendPlan } from '../trend.ts';
 import { badge, card, emptyState, GATEWAY_COMMAND, table, tone } from './common.ts';
 import { EnterpriseTable, rateClass } from './enterprise-table.ts';
 
@@ -95,7 +95,7 @@ export class ProvinceView implements View {
     const abort = loading.abort;
     this.#trendLoading = loading;
     try {
-      const points = await loadTrend(report, TREND_PLANS[win], abort.signal);
+      const points = await loadTrend(report, trendPlan(win), abort.signal);
       this.#trend = { window: win, at: Date.now(), points };
       this.#renderTrend();
     } catch {
@@ -206,7 +206,7 @@ export class ProvinceView implements View {
   #renderTrend(): void {
     const r = this.#report;
     if (!r) return;
-    const plan = TREND_PLANS[this.#ctx.window()];
+    const plan = trendPlan(this.#ctx.window());
     const ready = this.#trend?.window === this.#ctx.window();
     fill(
       this.#slots.trendHead,
@@ -214,7 +214,7 @@ export class ProvinceView implements View {
       h(
         'p',
         { class: 'muted sub' },
-        ready ? t('chart.trendDetail', { step: t(plan.label) }) : t('chart.loading'),
+        ready ? t('chart.trendDetail', { step: duration(plan.stepMs) }) : t('chart.loading'),
       ),
     );
     const points = ready ? (this.#trend?.points ?? []) : [];
