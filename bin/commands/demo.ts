@@ -125,8 +125,9 @@ export async function demoCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
-    console.error(`lianwang demo: could not start: ${(err as Error).message}${cause}`);
-    return 1;
+    log.error({ err }, 'demo could not start');
+    console.error(`lianwang demo: could not start: ${(err as Error).message}${cause} (details in ${logFile})`);
+    return leave(1);
   }
 
   const t0 = Date.now();
@@ -170,13 +171,20 @@ export async function demoCommand(args: string[]): Promise<number> {
   screen.log(`stopped in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  // Every part has released its sockets and timers; should a library still hold the loop open,
-  // say what it is and leave anyway rather than hang after "stopped".
+  return leave(failures.length ? 1 : 0);
+}
+
+/**
+ * Every part has released its sockets and timers when this runs; should a library still hold
+ * the event loop open, say what it is and leave anyway rather than hang after "stopped". The
+ * timer is unref'd: it never keeps the process alive itself.
+ */
+function leave(code: number): number {
   setTimeout(() => {
     console.error(`lianwang demo: still running after stop: ${process.getActiveResourcesInfo().join(', ')}`);
-    process.exit(failures.length ? 1 : 0);
+    process.exit(code);
   }, 5000).unref();
-  return failures.length ? 1 : 0;
+  return code;
 }
 
 function actions(demo: Demo, monitor: SummaryMonitor): TimelineActions {

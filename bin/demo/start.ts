@@ -252,16 +252,11 @@ async function startGateways(
       uplinkCut: () => proxy.isCut,
     });
   }
-  const started: Gateway[] = [];
+  // A gateway whose start() failed half way is stopped too: its link and queue may be open.
   stops.gateways = async () => {
-    await Promise.all(started.map((g) => g.stop()));
+    await Promise.all(built.map((g) => g.gateway.stop()));
   };
-  await Promise.all(
-    built.map(async (g) => {
-      await g.gateway.start();
-      started.push(g.gateway);
-    }),
-  );
+  await Promise.all(built.map((g) => g.gateway.start()));
   c.screen.log(
     `✓ gateways started in ${secs(t)}: ${built.map((g) => `${g.node} (${g.devices} devices)`).join(', ')}; files in ${dir}`,
   );

@@ -85,8 +85,8 @@ export function rows(src: SummarySource, report: RatesReport): Row[] {
   });
 }
 
-export function table(rs: readonly Row[], report: RatesReport, head: string, windowLabel: string): string[] {
-  const idW = Math.max(14, ...rs.map((r) => r.id.length));
+export function table(rs: readonly Row[], report: RatesReport, head: string): string[] {
+  const idW = Math.max(16, ...rs.map((r) => r.id.length));
   const line = (c: string[]) =>
     [
       c[0]?.padEnd(idW),
@@ -99,12 +99,20 @@ export function table(rs: readonly Row[], report: RatesReport, head: string, win
   const p = report.province;
   return [
     head,
-    line(['enterprise', 'devices', 'uplink', 'live', windowLabel, 'mean']),
+    line([
+      'enterprise',
+      'devices',
+      'uplink',
+      'live',
+      windowLabel(report.window.to - report.window.from),
+      'mean',
+    ]),
     ...rs.map((r) =>
       line([r.id, `${r.reachable}/${r.devices}`, r.uplink, pct(r.live), pct(r.window), pct(r.mean)]),
     ),
     line([
-      `${p.name} (province)`.slice(0, idW),
+      // The id, not the name: CJK characters take two columns and would break the alignment.
+      `province ${p.id}`,
       '',
       `target ${report.target.met}/${report.target.total} met`,
       pct(p.live.networkedRate),
@@ -176,15 +184,20 @@ export class SummaryMonitor {
     const report = this.report(now);
     const rs = rows(this.#src, report);
     const head = `t+${elapsed(now - this.#t0)}  ingest ${grouped(Math.round(this.#rate.perSecond))} points/s  stored ${grouped(stats.samplesStored)}`;
-    if (this.#screen.tty) this.#screen.status(table(rs, report, head, windowLabel(this.#src.windowMs)));
+    if (this.#screen.tty) this.#screen.status(table(rs, report, head));
     else this.#screen.status([plainLine(rs, report, head)]);
   }
 
-  /** The rates the summary shows: the latest complete buckets over the summary window. */
+  /**
+   * The rates the summary shows: the latest complete buckets over the summary window, but not
+   * before the demo came up — in its first minutes the window would otherwise count the time
+   * before the plant existed as offline and show every rate at 0.
+   */
   report(now = Date.now()): RatesReport {
     const w = this.#src.widthMs;
     const to = Math.floor(now / w) * w;
-    return this.#src.rates.report({ from: to - this.#src.windowMs, to }, now);
+    const from = Math.min(to - w, Math.max(to - this.#src.windowMs, Math.ceil(this.#t0 / w) * w));
+    return this.#src.rates.report({ from, to }, now);
   }
 
   #once(key: string, line: string): void {
@@ -206,7 +219,7 @@ export class SummaryMonitor {
     if (!this.#said.has('born')) return;
     // The rates need a complete bucket with data for every enterprise.
     const report = this.report(now);
-    const reporting = report.enterprises.filter((r) => (r.live.networked ?? 0) > 0).length;
+    const reporting = report.enterprises.filter((r) => r.live.networked > 0).length;
     if (reporting === this.#src.gateways.length)
       this.#once(
         'rates',
@@ -232,4 +245,5 @@ export class SummaryMonitor {
   }
 }
 
+/** "2m rate", or "40s rate" while the demo is younger than the window. */
 const windowLabel = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m rate` : `${ms / 1000}s rate`);
