@@ -60,6 +60,14 @@ export const COMMANDS: Record<string, Command> = {
       (m) => m.cloudCommand,
     ),
   },
+  broker: {
+    summary: 'run the embedded MQTT broker with TLS and access control; hash-password for its file',
+    usage: 'lianwang broker --config <broker.yaml>   |   lianwang broker hash-password < password-file',
+    run: lazy(
+      () => import('./commands/broker.ts'),
+      (m) => m.brokerCommand,
+    ),
+  },
   demo: {
     summary: 'the end-to-end demo on embedded defaults (what `npm start` runs)',
     usage: DEMO_USAGE,
