@@ -1,6 +1,16 @@
 /** YAML parsing that keeps source positions, so every error can name file:line:column. */
 import { readFile } from 'node:fs/promises';
-import { type Document, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+  Parser,
+  visit,
+} from 'yaml';
 import type { ConfigError, ConfigIssue, PathSegment } from './errors.ts';
 
 export interface SourceDocument {
@@ -25,15 +35,83 @@ export async function readSource(file: string): Promise<string | ConfigError> {
   }
 }
 
+/**
+ * Collections nested deeper than this are refused before the document is composed: the yaml
+ * library composes recursively, and a 20 KB file of `[[[[…` (a few thousand levels) ran it
+ * out of stack inside a regular expression compilation, which V8 treats as a fatal
+ * out-of-memory error that kills the process. Real configuration nests about 12 levels.
+ */
+export const MAX_YAML_DEPTH = 64;
+
 export function parseYaml(text: string, file: string): ParsedYaml {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const lines = lineStarts(text);
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const pos = lines.linePos(deep);
+    const message = `YAML: collections nested deeper than ${MAX_YAML_DEPTH} levels`;
+    return {
+      source: { file, doc: parseDocument(''), lines },
+      value: undefined,
+      errors: [{ file, line: pos.line, column: pos.col, path: [], message }],
+    };
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const errors: ConfigError[] = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = lines.linePos(e.pos[0]);
     return { file, line: pos.line, column: pos.col, path: [], message: `YAML: ${firstLine(e.message)}` };
   });
-  const value: unknown = doc.errors.length ? undefined : doc.toJS({ maxAliasCount: 1000 });
+  let value: unknown;
+  if (!doc.errors.length) {
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // Aliases expanding beyond maxAliasCount (a "billion laughs"): a located error, not a throw.
+      let at = 0;
+      visit(doc, {
+        Alias(_, node) {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+      const pos = lines.linePos(at);
+      const message = `YAML: ${firstLine(e instanceof Error ? e.message : String(e))}`;
+      errors.push({ file, line: pos.line, column: pos.col, path: [], message });
+    }
+  }
   return { source: { file, doc, lines }, value, errors };
+}
+
+/** The offset of the first collection nested deeper than MAX_YAML_DEPTH, walking the CST without recursion. */
+function tooDeep(text: string): number | undefined {
+  interface Token {
+    type?: string;
+    offset?: number;
+    value?: unknown;
+    items?: { key?: unknown; value?: unknown }[];
+  }
+  const stack: [Token, number][] = [];
+  for (const token of new Parser().parse(text)) stack.push([token, 0]);
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [t, outer] = next;
+    const collection = t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection';
+    const depth = collection ? outer + 1 : outer;
+    if (depth > MAX_YAML_DEPTH) return t.offset ?? 0;
+    const children = [t.value, ...(t.items ?? []).flatMap((i) => [i.key, i.value])];
+    for (const c of children) if (typeof c === 'object' && c !== null) stack.push([c, depth]);
+  }
+  return undefined;
+}
+
+/**
+ * Line starts taken from the text itself. The yaml library's own LineCounter is fed by its
+ * parser, which skips some newlines while recovering from errors (`\t- a\n$\n b: c` lost the
+ * second), placing every later error on the wrong line.
+ */
+function lineStarts(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
 }
 
 const firstLine = (s: string) => s.split('\n')[0] ?? s;
