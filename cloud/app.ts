@@ -41,6 +41,8 @@ export interface CloudOptions {
   influx?: string;
   /** HTTP API: where to listen; absent = no listener (tests use `api.inject`). A worker has none. */
   http?: { host: string; port: number };
+  /** Serve the API over HTTPS with this certificate chain and key (PEM); absent = plain HTTP. */
+  https?: { cert: Buffer; key: Buffer; ca?: Buffer };
   widthMs?: number;
   theta?: number;
   target?: number;
@@ -58,7 +60,7 @@ export interface Cloud {
   readonly rates: RatesService | undefined;
   readonly ledger: Ledger | undefined;
   readonly api: FastifyInstance | undefined;
-  /** http://[::1]:port/ when listening. */
+  /** http://[::1]:port/ (https:// with `https`) when listening. */
   readonly url: string | undefined;
   stats(): IngestStats;
   stop(): Promise<void>;
@@ -180,6 +182,7 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
         ...(o.readToken ? { readToken: o.readToken } : {}),
         ...(o.adminToken ? { adminToken: o.adminToken } : {}),
         ...(o.staticDir ? { staticDir: o.staticDir } : {}),
+        ...(o.https ? { https: o.https } : {}),
       },
     );
     if (o.http) {
@@ -187,7 +190,7 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
       const addr = api.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : o.http.port;
       const host = o.http.host === '::' || o.http.host === '0.0.0.0' ? '::1' : o.http.host;
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+      url = `${o.https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
     }
   }
 

@@ -8,6 +8,7 @@ export const CLOUD_USAGE = `lianwang cloud --plant <plant.yaml> [options]
   --influx url          InfluxDB 1.x, e.g. http://[::1]:8086/lianwang (default: embedded DuckDB)
   --data dir            data directory: embedded store, ledger edits (default ./data/cloud)
   --bind addr           HTTP API address (default ::), --port n (default 8080; 0 = any)
+  --tls-cert file       serve the API over HTTPS: certificate chain (PEM), with --tls-key file (PEM)
   --role r              all (default) | tracker | worker (docs/scaling.md)
   --share-group g       workers: receive DATA through $share/g/… (MQTT 5)
   --client-id id        MQTT client id (persistent session): unique per worker, stable across restarts

@@ -41,6 +41,8 @@ export async function cloudCommand(args: string[]): Promise<number> {
         static: { type: 'string' },
         'read-token-file': { type: 'string' },
         'admin-token-file': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -85,6 +87,12 @@ export async function cloudCommand(args: string[]): Promise<number> {
       ...(values.cert ? { cert: await readFile(values.cert) } : {}),
       ...(values.key ? { key: await readFile(values.key) } : {}),
     };
+    if (!values['tls-cert'] !== !values['tls-key'])
+      throw new CloudConfigError('HTTPS needs both --tls-cert and --tls-key');
+    const https =
+      values['tls-cert'] && values['tls-key']
+        ? { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) }
+        : undefined;
     const theta = num('theta', values.theta);
     const target = num('target', values.target);
     const cloud = await buildCloud({
@@ -103,6 +111,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
       dataDir: values.data,
       ...(values.influx ? { influx: values.influx } : {}),
       ...(role === 'worker' ? {} : { http: { host: values.bind, port } }),
+      ...(https ? { https } : {}),
       widthMs,
       ...(theta === undefined ? {} : { theta }),
       ...(target === undefined ? {} : { target }),

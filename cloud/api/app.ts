@@ -102,7 +102,10 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   };
   const staticRequests = new WeakSet<FastifyRequest>();
 
-  const app: FastifyInstance = Fastify({
+  // With `https`, fastify builds an https.Server; the routes and hooks are the same, so the app keeps
+  // the http-typed FastifyInstance the rest of the code (and inject()) uses.
+  const app = Fastify({
+    ...(opts.https ? { https: { ...opts.https, minVersion: 'TLSv1.2' as const } } : {}),
     loggerInstance: log,
     // Requests are logged once, in onResponse below, with the access token redacted from the URL.
     logController: new LogController({ disableRequestLogging: true }),
@@ -116,7 +119,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
       const e = toApiError(err, request, bodyLimit);
       void reply.code(e.statusCode).send(e.body());
     },
-  });
+  }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err, request, reply) => {
     const e = toApiError(err, request, bodyLimit);

@@ -59,4 +59,6 @@ export interface ApiOptions {
   stream?: { minIntervalMs?: number; heartbeatMs?: number };
   /** Clock, ms (default Date.now); tests pin it. */
   now?: () => number;
+  /** Serve HTTPS instead of HTTP (PEM certificate chain and key; `ca` for intermediate/client CAs). */
+  https?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
