@@ -35,7 +35,9 @@ const UplinkCut = z.strictObject({
 });
 
 export const TimelineFile = z.strictObject({
-  repeat: Duration.optional().describe('Start the story over after this long; omitted = play once.'),
+  repeat: Duration.refine((ms) => ms > 0, 'repeat must be longer than 0')
+    .optional()
+    .describe('Start the story over after this long; omitted = play once.'),
   events: z.array(z.union([DeviceFault, UplinkCut])),
 });
 export type TimelineFile = z.output<typeof TimelineFile>;
@@ -173,25 +175,27 @@ export class TimelinePlayer {
     this.#timer = undefined;
   }
 
+  /** Runs every step that is due, then sleeps until the next one. */
   #schedule(): void {
-    const step = this.#steps[this.#next];
-    if (!step) {
-      if (this.#repeat === undefined || !this.#steps.length) return;
-      this.#cycleStart += this.#repeat;
-      this.#next = 0;
-      this.#schedule();
-      return;
+    for (;;) {
+      const step = this.#steps[this.#next];
+      if (!step) {
+        if (this.#repeat === undefined || !this.#steps.length) return;
+        this.#cycleStart += this.#repeat;
+        this.#next = 0;
+        continue;
+      }
+      const wait = this.#cycleStart + step.at - Date.now();
+      if (wait > 0) {
+        this.#timer = setTimeout(() => {
+          this.#timer = undefined;
+          this.#schedule();
+        }, wait);
+        return;
+      }
+      this.#next++;
+      this.#run(step);
     }
-    const due = this.#cycleStart + step.at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#next++;
-        this.#run(step);
-        this.#schedule();
-      },
-      Math.max(0, due - Date.now()),
-    );
   }
 
   #run({ event, begin }: Step): void {
