@@ -13,6 +13,7 @@ import type { DeviceCounters, DeviceStatus, Driver, DriverFactory, Reading } fro
 import { JsonPublisher } from './north/json.ts';
 import { SparkplugPublisher } from './north/sparkplug.ts';
 import type { DeviceMeta, NorthStats, Publisher } from './north/types.ts';
+import { PointIndex } from './pipeline/points.ts';
 import { ReportByException } from './pipeline/rbe.ts';
 
 export interface GatewayOptions {
@@ -97,31 +98,43 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
           bufferDir: resolved.bufferDir,
           log: root.child({ name: 'gateway:sparkplug' }),
         });
-  const deadbandsOf = (list: readonly CollectDevice[]) =>
-    new Map(
-      list.flatMap((d) => d.points.map((cp) => [`${deviceKey(d)}|${cp.point.name}`, cp.deadband] as const)),
-    );
+  // Per-point state in arrays over one dense index of the configured points (pipeline/points.ts).
   let current: readonly CollectDevice[] = devices;
-  let rbe = new ReportByException(deadbandsOf(devices), opts.maxSilenceMs ?? 30_000);
+  let index = new PointIndex(metas);
+  const rbeFor = (list: readonly CollectDevice[], idx: PointIndex) => {
+    const deadbands = new Float64Array(idx.size);
+    for (const d of list) {
+      const points = idx.points(deviceKey(d));
+      for (const cp of d.points) {
+        const i = points?.get(cp.point.name);
+        if (i !== undefined) deadbands[i] = cp.deadband;
+      }
+    }
+    return new ReportByException(idx, deadbands, opts.maxSilenceMs ?? 30_000);
+  };
+  let rbe = rbeFor(devices, index);
   const states = new Map<string, DeviceStatus>();
-  const perPoint = new Map<string, number>();
-  const forwarded = new Map<string, number>();
+  /** Good samples read, and forwarded north after report-by-exception, per point of `index`. */
+  let perPoint: Float64Array = new Float64Array(index.size);
+  let forwarded: Float64Array = new Float64Array(index.size);
   const samples = { good: 0, bad: 0 };
   const sink = {
     readings(device: string, readings: Reading[]) {
       opts.onRead?.(device, readings);
+      const points = index.points(device);
       for (const r of readings) {
-        if (r.good) {
-          samples.good++;
-          const key = `${device}|${r.point}`;
-          perPoint.set(key, (perPoint.get(key) ?? 0) + 1);
-        } else samples.bad++;
+        if (!r.good) {
+          samples.bad++;
+          continue;
+        }
+        samples.good++;
+        const i = points?.get(r.point);
+        if (i !== undefined) perPoint[i] = (perPoint[i] ?? 0) + 1;
       }
       const north = rbe.filter(device, readings);
       for (const r of north) {
-        if (!r.good) continue;
-        const key = `${device}|${r.point}`;
-        forwarded.set(key, (forwarded.get(key) ?? 0) + 1);
+        const i = r.good ? points?.get(r.point) : undefined;
+        if (i !== undefined) forwarded[i] = (forwarded[i] ?? 0) + 1;
       }
       publisher.readings(device, north);
     },
@@ -200,8 +213,13 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
       const keys = new Set(next.devices.map(deviceKey));
       for (const k of [...states.keys()]) if (!keys.has(k)) states.delete(k);
       current = next.devices;
-      rbe = new ReportByException(deadbandsOf(current), opts.maxSilenceMs ?? 30_000);
-      publisher.setDevices(current.map(deviceMeta));
+      const nextMetas = current.map(deviceMeta);
+      const nextIndex = new PointIndex(nextMetas);
+      perPoint = index.carry(nextIndex, perPoint);
+      forwarded = index.carry(nextIndex, forwarded);
+      index = nextIndex;
+      rbe = rbeFor(current, index);
+      publisher.setDevices(nextMetas);
       drivers = await createDrivers(current);
       for (const d of drivers) await d.start();
       log.info({ devices: current.length }, 'device list reloaded (MQTT session kept, rebirth sent)');
@@ -216,6 +234,15 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
     north: () => publisher.stats(),
     queue: () => queue.stats(),
     suppressed: () => rbe.suppressed,
-    sampleCounts: () => ({ ...samples, perPoint, forwarded }),
+    sampleCounts: () => ({
+      ...samples,
+      // Built on demand: /metrics reads only the totals.
+      get perPoint() {
+        return index.toMap(perPoint, (n) => n > 0);
+      },
+      get forwarded() {
+        return index.toMap(forwarded, (n) => n > 0);
+      },
+    }),
   };
 }

@@ -128,6 +128,9 @@ export class MqttLink {
       connectTimeout: m.connectTimeout,
       reconnectPeriod: 0,
       queueQoSZero: false,
+      // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers for packet ids and lengths
+      // (~7 MB of heap for the life of the process); allocating the few it needs is cheaper here.
+      writeCache: false,
       ...(m.username === undefined ? {} : { username: m.username }),
       ...(m.password === undefined ? {} : { password: m.password }),
       ...(will ? { will } : {}),

@@ -21,8 +21,9 @@ import {
 import type { DiskQueue, QueueEntry } from '../buffer/disk-queue.ts';
 import { Backlog } from './backlog.ts';
 import { nextBdSeq } from './bdseq.ts';
-import { birthProperties, deathPayload, toMetric } from './metrics.ts';
+import { deathPayload } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
+import { PointTable } from './point-table.ts';
 import {
   type DeviceMeta,
   type DeviceStatus,
@@ -41,22 +42,13 @@ export interface SparkplugContext {
   log: DriverLog;
 }
 
-interface Last {
-  value: Reading['value'];
-  good: boolean;
-  time: number;
-}
-
 export class SparkplugPublisher implements Publisher {
   readonly #ctx: SparkplugContext;
   readonly #group: string;
   readonly #node: string;
   readonly #qos: 0 | 1;
   readonly #link: MqttLink;
-  readonly #devices = new Map<string, DeviceMeta>();
-  readonly #aliases = new Map<string, number>();
-  readonly #types = new Map<string, number>();
-  readonly #last = new Map<string, Map<string, Last>>();
+  readonly #points = new PointTable();
   readonly #status = new Map<string, DeviceStatus>();
   readonly #born = new Set<string>();
   #bdSeq = 0;
@@ -73,7 +65,7 @@ export class SparkplugPublisher implements Publisher {
     this.#group = ctx.config.gateway.group;
     this.#node = ctx.config.gateway.node;
     this.#qos = ctx.config.sparkplug.qos;
-    this.#index(ctx.devices);
+    this.#points.setDevices(ctx.devices);
     this.#link = new MqttLink({
       mqtt: ctx.config.mqtt,
       clientId: ctx.config.mqtt.clientId ?? `lianwang-${this.#group}-${this.#node}`,
@@ -94,25 +86,9 @@ export class SparkplugPublisher implements Publisher {
     });
   }
 
-  /** Devices, aliases (1–99: node metrics; devices from 100) and datatypes. */
-  #index(devices: readonly DeviceMeta[]): void {
-    this.#devices.clear();
-    this.#aliases.clear();
-    this.#types.clear();
-    let alias = 100;
-    for (const d of devices) {
-      this.#devices.set(d.key, d);
-      for (const p of d.points) {
-        this.#aliases.set(`${d.key}|${p.name}`, alias++);
-        this.#types.set(`${d.key}|${p.name}`, p.datatype);
-      }
-    }
-  }
-
   setDevices(devices: readonly DeviceMeta[]): void {
-    this.#index(devices);
-    for (const key of [...this.#last.keys()]) if (!this.#devices.has(key)) this.#last.delete(key);
-    for (const key of [...this.#status.keys()]) if (!this.#devices.has(key)) this.#status.delete(key);
+    this.#points.setDevices(devices);
+    for (const key of [...this.#status.keys()]) if (!this.#points.devices.has(key)) this.#status.delete(key);
     const client = this.#link.client;
     if (client) {
       this.#stats.rebirths++;
@@ -154,9 +130,7 @@ export class SparkplugPublisher implements Publisher {
 
   readings(device: string, readings: Reading[]): void {
     if (!readings.length) return;
-    let last = this.#last.get(device);
-    if (!last) this.#last.set(device, (last = new Map<string, Last>()));
-    for (const r of readings) last.set(r.point, { value: r.value, good: r.good, time: r.time });
+    this.#points.record(device, readings);
     const client = this.#link.client;
     if (!client) {
       this.#store(device, readings);
@@ -168,7 +142,7 @@ export class SparkplugPublisher implements Publisher {
         this.#birth(client, device);
       return;
     }
-    const metrics = readings.map((r) => this.#metric(device, r, false));
+    const metrics = this.#points.metrics(device, readings, false);
     this.#publish(client, 'DDATA', this.#ddataTopic(device), { metrics }, readings.length, () =>
       this.#store(device, readings),
     );
@@ -218,26 +192,16 @@ export class SparkplugPublisher implements Publisher {
       },
     ];
     this.#send(client, 'NBIRTH', topic.nbirth(this.#group, this.#node), { seq: 0, metrics }, 0);
-    for (const key of this.#devices.keys()) {
+    for (const key of this.#points.devices.keys()) {
       const s = this.#status.get(key)?.state;
-      if ((s === 'online' || s === 'degraded') && this.#last.has(key)) this.#birth(client, key);
+      if ((s === 'online' || s === 'degraded') && this.#points.hasData(key)) this.#birth(client, key);
     }
   }
 
   #birth(client: MqttClient, device: string): void {
-    const meta = this.#devices.get(device);
-    if (!meta) return;
-    const last = this.#last.get(device);
-    const metrics = meta.points.map((p): Metric => {
-      const l = last?.get(p.name);
-      const m = this.#metric(
-        device,
-        { point: p.name, value: l?.value ?? null, good: l?.good ?? false, time: l?.time ?? Date.now() },
-        true,
-      );
-      const properties = birthProperties(p);
-      return properties ? { ...m, properties } : m;
-    });
+    const meta = this.#points.devices.get(device);
+    const metrics = this.#points.birth(device);
+    if (!meta || !metrics) return;
     this.#born.add(device);
     this.#publish(
       client,
@@ -250,7 +214,7 @@ export class SparkplugPublisher implements Publisher {
   }
 
   #death(client: MqttClient, device: string): void {
-    const meta = this.#devices.get(device);
+    const meta = this.#points.devices.get(device);
     if (!meta) return;
     this.#born.delete(device);
     this.#publish(
@@ -263,13 +227,8 @@ export class SparkplugPublisher implements Publisher {
     );
   }
 
-  #metric(device: string, r: Reading, withName: boolean): Metric {
-    const key = `${device}|${r.point}`;
-    return toMetric(r, this.#types.get(key) ?? SparkplugType.Double, this.#aliases.get(key), withName);
-  }
-
   #ddataTopic(device: string): string {
-    return topic.ddata(this.#group, this.#node, this.#devices.get(device)?.id ?? device);
+    return topic.ddata(this.#group, this.#node, this.#points.devices.get(device)?.id ?? device);
   }
 
   /** Publishes with the next seq; `onFail` runs when the message is not acknowledged. */
@@ -323,7 +282,7 @@ export class SparkplugPublisher implements Publisher {
 
   /** Readings that cannot go out now: to the disk queue, with names so replay needs no birth. */
   #store(device: string, readings: readonly Reading[]): void {
-    const metrics = readings.map((r) => this.#metric(device, r, true));
+    const metrics = this.#points.metrics(device, readings, true);
     let sourceTime = Infinity;
     for (const r of readings) sourceTime = Math.min(sourceTime, r.time);
     this.#backlog.add({ topic: device, payload: encodePayload({ metrics }), sourceTime });
@@ -353,7 +312,7 @@ export class SparkplugPublisher implements Publisher {
     }
     const device = e.topic;
     const out = metrics.map((m): Metric => {
-      const alias = this.#aliases.get(`${device}|${m.name ?? ''}`);
+      const alias = this.#points.alias(device, m.name ?? '');
       return { ...m, ...(alias === undefined ? {} : { alias }), isHistorical: true };
     });
     return new Promise((resolve) =>

@@ -3,56 +3,62 @@
  * more than the point's deadband (or any other value changed), or when the point has been
  * silent for `maxSilenceMs` — that heartbeat keeps a steady device provably online in every
  * time bucket of the networked-rate KPI (docs/kpi.md), which needs one good sample per bucket.
+ * Readings of points outside the index always pass.
  */
-import type { Reading, Value } from '../drivers/types.ts';
-
-interface Last {
-  value: Value | null;
-  good: boolean;
-  time: number;
-}
+import type { Reading } from '../drivers/types.ts';
+import { LastSamples, type PointIndex } from './points.ts';
 
 export class ReportByException {
-  readonly #deadband: ReadonlyMap<string, number>;
+  readonly #index: PointIndex;
+  readonly #deadband: Float64Array;
   readonly #maxSilenceMs: number;
-  readonly #last = new Map<string, Last>();
+  /** The last reading let through, per point. */
+  readonly #last: LastSamples;
   /** Readings held back (unchanged within deadband), for metrics. */
   suppressed = 0;
 
-  /** `deadbands`: `<device>|<point>` → deadband in engineering units (0 = every change). */
-  constructor(deadbands: ReadonlyMap<string, number>, maxSilenceMs: number) {
+  /** `deadbands`: per point of `index`, in engineering units (0 = every change). */
+  constructor(index: PointIndex, deadbands: Float64Array, maxSilenceMs: number) {
+    this.#index = index;
     this.#deadband = deadbands;
     this.#maxSilenceMs = maxSilenceMs;
+    this.#last = new LastSamples(index.size);
   }
 
-  filter(device: string, readings: readonly Reading[]): Reading[] {
-    const out: Reading[] = [];
-    for (const r of readings) {
-      const key = `${device}|${r.point}`;
-      const last = this.#last.get(key);
-      if (last && !this.#changed(last, r, this.#deadband.get(key) ?? 0)) {
+  /** The readings to send north: `readings` itself when none is held back. */
+  filter(device: string, readings: Reading[]): Reading[] {
+    const points = this.#index.points(device);
+    let out: Reading[] | undefined;
+    for (let k = 0; k < readings.length; k++) {
+      const r = readings[k] as Reading;
+      const i = points?.get(r.point) ?? -1;
+      if (i >= 0 && this.#last.has(i) && !this.#changed(i, r)) {
         this.suppressed++;
+        out ??= readings.slice(0, k);
         continue;
       }
-      this.#last.set(key, { value: r.value, good: r.good, time: r.time });
-      out.push(r);
+      if (i >= 0) this.#last.set(i, r);
+      out?.push(r);
     }
-    return out;
+    return out ?? readings;
   }
 
   /** Forgets a device's last values, so everything is reported again (after a rebirth). */
   reset(device: string): void {
-    for (const key of this.#last.keys()) if (key.startsWith(`${device}|`)) this.#last.delete(key);
+    for (const i of this.#index.points(device)?.values() ?? []) this.#last.clear(i);
   }
 
-  #changed(last: Last, r: Reading, deadband: number): boolean {
-    if (last.good !== r.good) return true;
-    if (r.time - last.time >= this.#maxSilenceMs) return true;
+  #changed(i: number, r: Reading): boolean {
+    const last = this.#last;
+    if (last.good(i) !== r.good) return true;
+    if (r.time - last.time(i) >= this.#maxSilenceMs) return true;
     if (!r.good) return false;
-    if (typeof r.value === 'number' && typeof last.value === 'number') {
-      if (Number.isNaN(r.value) !== Number.isNaN(last.value)) return true;
-      return Math.abs(r.value - last.value) > deadband || (deadband === 0 && r.value !== last.value);
+    const deadband = this.#deadband[i] ?? 0;
+    if (typeof r.value === 'number' && last.isNumber(i)) {
+      const before = last.number(i);
+      if (Number.isNaN(r.value) !== Number.isNaN(before)) return true;
+      return Math.abs(r.value - before) > deadband || (deadband === 0 && r.value !== before);
     }
-    return r.value !== last.value;
+    return r.value !== last.value(i);
   }
 }

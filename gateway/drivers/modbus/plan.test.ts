@@ -45,4 +45,14 @@ describe('block planning', () => {
     for (const b of blocks)
       for (const p of b.points) expect(b.address + p.offset).toBe(p.cp.point.modbus?.address);
   });
+
+  it('shares one codec object between points that decode alike, across plans', () => {
+    const one = planBlocks([reg('a', 0, 'float32'), reg('b', 2, 'float32'), reg('c', 4)], { maxGap: 0 });
+    const two = planBlocks([reg('x', 8, 'float32')], { maxGap: 0 });
+    const [a, b, c] = one[0]?.points ?? [];
+    expect(a?.codec).toBe(b?.codec);
+    expect(a?.codec).toBe(two[0]?.points[0]?.codec);
+    expect(c?.codec).not.toBe(a?.codec);
+    expect(c?.codec).toEqual({ type: 'uint16', order: 'ABCD', scale: 1, offset: 0 });
+  });
 });

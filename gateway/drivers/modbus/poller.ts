@@ -1,8 +1,8 @@
 /**
  * Polls one device: one loop per poll interval, each reading its planned blocks through the
  * device's link, decoding with the shared codec, and reporting readings and device state.
- * Loops run at a fixed rate (start + k × interval, no drift); a poll that overruns skips the
- * slots it missed and counts them.
+ * Loops run at a fixed rate (start + k × interval, no drift), each device at its own phase within
+ * the interval (phaseOf); a poll that overruns skips the slots it missed and counts them.
  */
 import type { CollectDevice, CollectPoint } from '../../../config/index.ts';
 import { decodePoint, type Value } from '../../../wire/modbus/codec.ts';
@@ -46,7 +46,7 @@ export class DevicePoller {
   start(): void {
     this.#setStatus({ state: 'connecting', since: Date.now() });
     this.#loops.forEach((loop, i) => {
-      const start = performance.now();
+      const start = performance.now() + phaseOf(this.key, loop.intervalMs);
       let k = 0;
       let lastStart = 0;
       const tick = async () => {
@@ -66,7 +66,7 @@ export class DevicePoller {
         }
         this.#schedule(() => void tick(), next - now);
       };
-      this.#schedule(() => void tick(), 0);
+      this.#schedule(() => void tick(), start - performance.now());
     });
   }
 
@@ -158,4 +158,20 @@ async function read(c: ModbusClient, b: Block): Promise<readonly number[] | read
     case 'input':
       return (await c.readInputRegisters(b.address, b.quantity)).data;
   }
+}
+
+/**
+ * Where in its interval a device's loop polls: a fixed fraction, from a hash of the device key (FNV-1a,
+ * mixed), of the interval (of at most 5 s, so a slow loop still reports soon after start). Spread this
+ * way, 500 devices at 1 s do not all fire in the same millisecond: requests, answers and the gateway's
+ * work (and the memory held by polls in flight) are spread evenly over the interval.
+ */
+export function phaseOf(key: string, intervalMs: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  // murmur3's finaliser: FNV alone leaves keys that differ in their last digits close together.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) / 2 ** 32) * Math.min(intervalMs, 5_000);
 }

@@ -1,0 +1,105 @@
+/**
+ * What the Sparkplug edge node knows about its devices' points: aliases (ALIAS_BASE + the point's number
+ * in a dense index), datatypes, and the latest reading of each (births carry them). Kept in arrays, not
+ * per-point objects: see pipeline/points.ts.
+ */
+import { type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
+import { LastSamples, PointIndex } from '../pipeline/points.ts';
+import { birthProperties, toMetric } from './metrics.ts';
+import type { DeviceMeta, Reading } from './types.ts';
+
+/** Aliases 1–99 are the node's own metrics; device points get ALIAS_BASE + their index. */
+export const ALIAS_BASE = 100;
+
+export class PointTable {
+  readonly devices = new Map<string, DeviceMeta>();
+  #index = new PointIndex([]);
+  #types = new Uint8Array(0);
+  #last = new LastSamples(0);
+  /** Devices with at least one reading. */
+  readonly #seen = new Set<string>();
+
+  /** A new device list; last readings are carried over by device and point name. */
+  setDevices(devices: readonly DeviceMeta[]): void {
+    const before = this.#index;
+    const last = this.#last;
+    this.devices.clear();
+    for (const d of devices) this.devices.set(d.key, d);
+    this.#index = new PointIndex(devices);
+    this.#types = new Uint8Array(this.#index.size);
+    this.#last = new LastSamples(this.#index.size);
+    for (const d of devices) {
+      for (const p of d.points) {
+        const i = this.#index.of(d.key, p.name);
+        this.#types[i] = p.datatype;
+        const j = before.of(d.key, p.name);
+        if (j >= 0 && last.has(j)) {
+          this.#last.set(i, { point: p.name, value: last.value(j), good: last.good(j), time: last.time(j) });
+        }
+      }
+    }
+    for (const key of [...this.#seen]) if (!this.devices.has(key)) this.#seen.delete(key);
+  }
+
+  /** Remembers the readings as the device's latest. */
+  record(device: string, readings: readonly Reading[]): void {
+    const points = this.#index.points(device);
+    if (!points) return;
+    this.#seen.add(device);
+    for (const r of readings) {
+      const i = points.get(r.point);
+      if (i !== undefined) this.#last.set(i, r);
+    }
+  }
+
+  hasData(device: string): boolean {
+    return this.#seen.has(device);
+  }
+
+  /** The readings as DATA metrics: alias (and name when asked), source time, datatype. */
+  metrics(device: string, readings: readonly Reading[], withNames: boolean): Metric[] {
+    const points = this.#index.points(device);
+    const out: Metric[] = new Array<Metric>(readings.length);
+    for (let k = 0; k < readings.length; k++) {
+      const r = readings[k] as Reading;
+      out[k] = this.#metric(points?.get(r.point) ?? -1, r, withNames);
+    }
+    return out;
+  }
+
+  /** DBIRTH metrics: every point with name, alias, datatype, last value and its time, properties. */
+  birth(device: string): Metric[] | undefined {
+    const meta = this.devices.get(device);
+    if (!meta) return undefined;
+    const points = this.#index.points(device);
+    const last = this.#last;
+    return meta.points.map((p): Metric => {
+      const i = points?.get(p.name) ?? -1;
+      const known = i >= 0 && last.has(i);
+      const m = this.#metric(
+        i,
+        {
+          point: p.name,
+          value: known ? last.value(i) : null,
+          good: known && last.good(i),
+          time: known ? last.time(i) : Date.now(),
+        },
+        true,
+      );
+      const properties = birthProperties(p);
+      return properties ? { ...m, properties } : m;
+    });
+  }
+
+  /** A point's alias, for replayed records that carry names only. */
+  alias(device: string, point: string): number | undefined {
+    const i = this.#index.of(device, point);
+    return i < 0 ? undefined : ALIAS_BASE + i;
+  }
+
+  /** A reading of point `i` of the index (-1: unknown, a Double without alias). */
+  #metric(i: number, r: Reading, withName: boolean): Metric {
+    if (i < 0) return toMetric(r, SparkplugType.Double, undefined, withName);
+    return toMetric(r, this.#types[i] ?? SparkplugType.Double, ALIAS_BASE + i, withName);
+  }
+}
