@@ -104,8 +104,6 @@ export async function demoCommand(args: string[]): Promise<number> {
 
   const shown = path.relative(process.cwd(), logFile);
   screen.log(`lianwang demo — logs in ${shown.startsWith('..') ? logFile : shown}`);
-  // HOOK(dashboard): staticDir = await ensureDashboard() (cloud/dashboard.ts) once the dashboard lands.
-  const staticDir: string | undefined = undefined;
   let demo: Demo;
   try {
     demo = await startDemo({
@@ -117,7 +115,6 @@ export async function demoCommand(args: string[]): Promise<number> {
       brokerPort,
       controlPort: 15080,
       widthMs: WIDTH_MS,
-      ...(staticDir ? { staticDir } : {}),
       log,
       screen,
     });
@@ -126,7 +123,9 @@ export async function demoCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
     const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
     log.error({ err }, 'demo could not start');
-    console.error(`lianwang demo: could not start: ${(err as Error).message}${cause} (details in ${logFile})`);
+    console.error(
+      `lianwang demo: could not start: ${(err as Error).message}${cause} (details in ${logFile})`,
+    );
     return leave(1);
   }
 

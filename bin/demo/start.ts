@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { formatError, loadGatewayFile, type Plant } from '../../config/index.ts';
 import { buildCloud, type Cloud } from '../../cloud/app.ts';
+import { ensureDashboard } from '../../cloud/dashboard.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../cloud/broker/embedded.ts';
 import type { RatesService } from '../../cloud/rates/index.ts';
 import { buildGateway, type Gateway } from '../../gateway/app.ts';
@@ -38,7 +39,6 @@ export interface DemoConfig {
   brokerPort: number;
   controlPort: number;
   widthMs: number;
-  staticDir?: string;
   log: Logger;
   screen: Screen;
 }
@@ -134,6 +134,21 @@ export async function startDemo(c: DemoConfig): Promise<Demo> {
     return { sim, control };
   };
 
+  // Built (esbuild, well under a second) only when dashboard/dist is missing or stale; meanwhile
+  // the simulators and the broker start. Without it the API still answers: say so and go on.
+  const dashboard = (async (): Promise<string | undefined> => {
+    const t = performance.now();
+    try {
+      let built = false;
+      const dir = await ensureDashboard({ onBuild: () => (built = true) });
+      if (built) screen.log(`✓ dashboard built in ${secs(t)}: ${path.relative(process.cwd(), dir)}`);
+      return dir;
+    } catch (err) {
+      screen.log(`  ! no dashboard (${(err as Error).message}); the HTTP API runs without it`);
+      return undefined;
+    }
+  })();
+
   const brokerAndCloud = async (): Promise<{
     broker: EmbeddedBroker;
     cloud: Cloud & { rates: RatesService };
@@ -161,6 +176,7 @@ export async function startDemo(c: DemoConfig): Promise<Demo> {
       screen.log(`  ! port ${port} is busy; the dashboard gets an ephemeral port instead`);
       port = 0;
     }
+    const staticDir = await dashboard;
     const cloud = await buildCloud({
       mqtt: { broker: broker.url, protocolVersion: 4, clientId: 'lianwang-demo-ingest' },
       plants: [c.plantFile],
@@ -168,7 +184,7 @@ export async function startDemo(c: DemoConfig): Promise<Demo> {
       ...(c.influx ? { influx: c.influx } : {}),
       http: { host: '::', port },
       widthMs: c.widthMs,
-      ...(c.staticDir ? { staticDir: c.staticDir } : {}),
+      ...(staticDir ? { staticDir } : {}),
       log,
     });
     stops.cloud = () => cloud.stop();

@@ -60,7 +60,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('lianwang demo', { timeout: 120_000 }, () => {
+describe('lianwang demo', { timeout: 90_000 }, () => {
   it('brings every enterprise into the rates, each with its own rate', async () => {
     let last: RatesReport | undefined;
     await waitFor(
@@ -72,6 +72,9 @@ describe('lianwang demo', { timeout: 120_000 }, () => {
       { what: 'three enterprises with different live rates', timeoutMs: 30_000, intervalMs: 500 },
     );
     expect(last?.window.widthMs).toBe(10_000);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     for (const n of await nodes()) expect(n.devices.filter((d) => d.online).length).toBeGreaterThan(0);
   });
 
