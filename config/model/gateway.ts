@@ -66,7 +66,13 @@ export const GatewayFile = z
         .describe('4 = MQTT 3.1.1 (aedes), 5 = MQTT 5.'),
       clientId: z.string().optional(),
       username: z.string().optional(),
-      password: z.string().optional(),
+      password: z
+        .string()
+        .optional()
+        .describe('Prefer passwordFile: whoever can read this file can read it.'),
+      passwordFile: NonEmpty.optional().describe(
+        'File with the MQTT password (read at each connect; path from the cwd).',
+      ),
       tls: z
         .strictObject({
           ca: NonEmpty.optional().describe('CA certificate file (PEM).'),
@@ -125,6 +131,10 @@ export const GatewayFile = z
       ])
       .default({ host: '::1', port: 9100 })
       .describe('Local /health and /metrics; false to disable.'),
+  })
+  .refine((f) => f.mqtt.password === undefined || f.mqtt.passwordFile === undefined, {
+    error: 'give mqtt.password or mqtt.passwordFile, not both',
+    path: ['mqtt', 'passwordFile'],
   })
   .describe('A lianwang edge gateway.');
 

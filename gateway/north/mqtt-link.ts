@@ -133,6 +133,10 @@ export class MqttLink {
       writeCache: false,
       ...(m.username === undefined ? {} : { username: m.username }),
       ...(m.password === undefined ? {} : { password: m.password }),
+      // Read at every attempt, so a rotated secret is picked up; a missing file fails this attempt.
+      ...(m.passwordFile === undefined
+        ? {}
+        : { password: readFileSync(m.passwordFile, 'utf8').replace(/\r?\n$/, '') }),
       ...(will ? { will } : {}),
       ...(tls
         ? {
