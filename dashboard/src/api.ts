@@ -17,7 +17,7 @@ import type {
 import type { EnterpriseDetail, RatesReport } from '../../cloud/rates/types.ts';
 import type { Series } from '../../cloud/store/types.ts';
 
-export type { EdgeNodeInfo, EnterpriseDetail, RatesReport, Series, UnregisteredDevice };
+export type { EdgeNodeInfo, EnterpriseDetail, LedgerEnterprise, RatesReport, Series, UnregisteredDevice };
 export type { DeviceAvailability, RateRow, Ratios, TargetEntry } from '../../cloud/rates/types.ts';
 
 export interface NodesResponse {

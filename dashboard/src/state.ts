@@ -4,7 +4,7 @@
  * carry it), because rate rows name an enterprise but not its city or industry, and the
  * region's English names live only in the ledger.
  */
-import { api, type LedgerResponse } from './api.ts';
+import { api, type LedgerEnterprise, type LedgerResponse } from './api.ts';
 import { isMessageKey, lang, t } from './i18n.ts';
 
 /** The window choices every page offers; `?window=2m` in the page's URL adds another (the demo links one). */
@@ -98,7 +98,7 @@ export class LedgerInfo {
     return lang() === 'en' && c.nameEn ? c.nameEn : c.name;
   }
 
-  enterprise(id: string): { city: string; industry: string; leading: boolean } | undefined {
+  enterprise(id: string): LedgerEnterprise | undefined {
     return this.#data?.enterprises.find((e) => e.id === id);
   }
 }

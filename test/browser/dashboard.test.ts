@@ -180,11 +180,11 @@ describe('dashboard against a cloud with traffic', () => {
       pct(e1?.window.digitizationRate ?? null),
     );
     // Page code as strings: the test's tsconfig has no DOM library.
-    const reasons = await page.evaluate<
-      string[][]
-    >(`[...document.querySelectorAll('[data-testid=devices-l1] tbody tr')]
-      .map((r) => [r.querySelector('[data-device]').dataset.device,
-        (r.querySelector('[data-reason]') ?? r.querySelector('.badge')).textContent])`);
+    const rowsOfLine =
+      "[...document.querySelectorAll('[data-testid=devices] tbody[data-line=l1] tr[data-device]')]";
+    const reasons = await page.evaluate<string[][]>(
+      `${rowsOfLine}.map((r) => [r.dataset.device, (r.querySelector('[data-reason]') ?? r.querySelector('.badge')).textContent])`,
+    );
     expect(reasons).toEqual([
       ['a1', 'Online'],
       ['a2', 'Device unreachable'],
@@ -209,8 +209,8 @@ describe('dashboard against a cloud with traffic', () => {
     >(`[...document.querySelectorAll('[data-testid=nodes-table] tbody tr')]
       .map((r) => [...r.querySelectorAll('td')].slice(0, 4).map((c) => c.textContent))`);
     expect(nodes).toEqual([
-      ['e1', 'gw1', 'Online', '0'],
-      ['e2', 'gw2', 'Offline', '0'],
+      ['一号钢铁 e1', 'gw1', 'Online', '0'],
+      ['二号制药 e2', 'gw2', 'Offline', '0'],
     ]);
     expect(await text(page, '[data-testid=unregistered-table] tbody')).toContain('ghost');
     await page.screenshot({ path: screenshot('gateways-en'), fullPage: true });
@@ -241,7 +241,7 @@ describe('dashboard against a cloud with traffic', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: screenshot('province-phone-zh'), fullPage: true });
     await page.goto(`${s.cloud.url ?? ''}#/enterprise/e2`);
-    await page.locator('[data-testid=devices-l1]').waitFor();
+    await page.locator('[data-testid=devices]').waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     expect(await page.locator('[data-reason=gateway_down]').count()).toBe(3);
     await page.screenshot({ path: screenshot('enterprise-phone-zh'), fullPage: true });

@@ -10,7 +10,7 @@ import { fill, h } from '../dom.ts';
 import { clock, pct } from '../format.ts';
 import { t } from '../i18n.ts';
 import { industryName, type Ctx, type View } from '../state.ts';
-import { badge, card, emptyState, meter, stateBadge, table, timeAgo, tone } from './common.ts';
+import { badge, card, emptyState, meter, stateBadge, timeAgo, tone } from './common.ts';
 
 const SERIES_WINDOW = '1h';
 const SERIES_POINTS = 720;
@@ -18,6 +18,8 @@ const SERIES_POINTS = 720;
 export class EnterpriseView implements View {
   readonly #root: HTMLElement;
   readonly #main = h('div');
+  readonly #list = h('div');
+  #shown = false;
   readonly #devicePanel = h('section', {
     class: 'panel device-panel',
     'data-testid': 'device-panel',
@@ -39,7 +41,14 @@ export class EnterpriseView implements View {
     private readonly device: string | undefined,
   ) {
     this.#devicePanel.append(this.#chartHead, this.#chartHost);
-    this.#root = h('div', { class: 'view', 'data-view': 'enterprise' }, this.#main, this.#devicePanel);
+    // The chart goes between the figures and the device list: in view without scrolling past every line.
+    this.#root = h(
+      'div',
+      { class: 'view', 'data-view': 'enterprise' },
+      this.#main,
+      this.#devicePanel,
+      this.#list,
+    );
     container.append(this.#root);
   }
 
@@ -128,45 +137,78 @@ export class EnterpriseView implements View {
           },
         ),
       ),
-      d.lines.length === 0 ? emptyState('empty.noEnterprises') : d.lines.map((line) => this.#line(line)),
     );
+    fill(this.#list, this.#devices(d));
     this.#renderDevice();
   }
 
-  #line(line: EnterpriseDetail['lines'][number]): HTMLElement {
-    const rows = line.devices.map((dev) => this.#deviceRow(dev));
+  /** One table for all lines (columns align), a row group per line with its own header row. */
+  #devices(d: EnterpriseDetail): HTMLElement {
+    // What explains the KPI first (state, reason, online fraction); kind and gateway give way on phones.
+    const headers = [
+      ['col.device', ''],
+      ['col.state', ''],
+      ['col.reason', ''],
+      ['col.onlineFraction', ''],
+      ['col.lastSeen', ''],
+      ['col.digital', ''],
+      ['col.kind', 'opt'],
+      ['col.node', 'opt'],
+    ] as const;
     return h(
       'section',
-      { class: 'panel', 'data-line': line.id },
-      h('h2', {}, t('enterprise.line', { line: line.id })),
-      table(
-        t('enterprise.line', { line: line.id }),
-        [
-          t('col.device'),
-          t('col.kind'),
-          t('col.digital'),
-          t('col.state'),
-          t('col.onlineFraction'),
-          t('col.reason'),
-          t('col.lastSeen'),
-          t('col.node'),
-        ],
-        rows,
-        { testid: `devices-${line.id}` },
-      ),
+      { class: 'panel', 'aria-labelledby': 'devices-title' },
+      h('h2', { id: 'devices-title' }, t('enterprise.devices')),
+      d.lines.length === 0
+        ? h('p', { class: 'empty-inline' }, t('enterprise.noDevices'))
+        : h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { 'data-testid': 'devices' },
+              h('caption', { class: 'sr-only' }, t('enterprise.devices')),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  headers.map(([k, cls]) => h('th', { scope: 'col', class: cls || undefined }, t(k))),
+                ),
+              ),
+              d.lines.map((line) =>
+                h(
+                  'tbody',
+                  { 'data-line': line.id },
+                  h(
+                    'tr',
+                    { class: 'group' },
+                    h(
+                      'th',
+                      { scope: 'colgroup', colspan: headers.length },
+                      t('enterprise.line', { line: line.id }),
+                      h('span', { class: 'muted' }, ` · ${t('common.devices', { n: line.devices.length })}`),
+                    ),
+                  ),
+                  line.devices.map((dev) => this.#deviceRow(dev)),
+                ),
+              ),
+            ),
+          ),
     );
   }
 
-  #deviceRow(dev: DeviceAvailability): HTMLElement[] {
+  #deviceRow(dev: DeviceAvailability): HTMLElement {
     const label = dev.name ?? dev.id;
     const selected = dev.id === this.device;
     const href = selected
       ? `#/enterprise/${encodeURIComponent(this.id)}`
       : `#/enterprise/${encodeURIComponent(this.id)}/device/${encodeURIComponent(dev.id)}`;
-    return [
+    const cells = [
       h(
         'span',
-        { class: 'device-name', 'data-device': dev.id },
+        { class: 'device-name' },
         h(
           'a',
           {
@@ -178,10 +220,7 @@ export class EnterpriseView implements View {
         ),
         dev.name ? h('span', { class: 'muted small' }, ` ${dev.id}`) : null,
       ),
-      dev.kind,
-      t(dev.digital ? 'common.yes' : 'common.no'),
       stateBadge(dev.online),
-      meter(dev.onlineFraction, this.#theta),
       dev.reason
         ? h(
             'span',
@@ -189,13 +228,27 @@ export class EnterpriseView implements View {
             t(`reason.${dev.reason}`),
           )
         : '',
+      meter(dev.onlineFraction, this.#theta),
       timeAgo(dev.lastSeen),
-      dev.node ?? t('common.none'),
-    ].map((c) => (typeof c === 'string' ? h('span', {}, c) : c));
+      t(dev.digital ? 'common.yes' : 'common.no'),
+      h('td', { class: 'opt' }, dev.kind),
+      h('td', { class: 'opt' }, dev.node ?? t('common.none')),
+    ];
+    const [name, ...rest] = cells;
+    return h(
+      'tr',
+      { 'data-device': dev.id },
+      h('th', { scope: 'row' }, name),
+      rest.map((c) => (c instanceof HTMLTableCellElement ? c : h('td', {}, c))),
+    );
   }
 
   #renderDevice(): void {
     if (!this.device) return;
+    if (!this.#shown) {
+      this.#shown = true; // once per opening: later refreshes must not move the page under the reader
+      queueMicrotask(() => this.#devicePanel.scrollIntoView({ block: 'nearest' }));
+    }
     const dev = this.#detail?.lines.flatMap((l) => l.devices).find((x) => x.id === this.device);
     const label = dev?.name ?? this.device;
     this.#devicePanel.hidden = false;

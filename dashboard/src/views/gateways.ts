@@ -80,7 +80,7 @@ export class GatewaysView implements View {
                 t('col.devices'),
               ],
               nodes.map((x) => [
-                h('a', { href: `#/enterprise/${encodeURIComponent(x.group)}` }, x.group),
+                this.#group(x.group),
                 h('span', { 'data-node': x.node }, x.node),
                 stateBadge(x.online),
                 h('span', { class: 'num' }, x.bdSeq ?? t('common.none')),
@@ -133,6 +133,18 @@ export class GatewaysView implements View {
               { testid: 'unregistered-table' },
             ),
       ),
+    );
+  }
+
+  /** A Sparkplug group is an enterprise id: its name and a link when the ledger knows it. */
+  #group(id: string): HTMLElement {
+    const e = this.ctx.ledger.enterprise(id);
+    if (!e) return h('span', { 'data-group': id }, id);
+    return h(
+      'span',
+      { 'data-group': id },
+      h('a', { href: `#/enterprise/${encodeURIComponent(id)}` }, e.name),
+      h('span', { class: 'muted small' }, ` ${id}`),
     );
   }
 

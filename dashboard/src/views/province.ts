@@ -138,10 +138,8 @@ export class ProvinceView implements View {
     const industries = bars(r.industries, (row) => industryName(row.id));
     fill(s.citiesHead, h('h2', {}, t('chart.cities')));
     fill(s.industriesHead, h('h2', {}, t('chart.industries')));
-    // Side by side, so one height for both: the panels line up and their target lines too.
-    const height = `${barHeight(Math.max(cities.length, industries.length))}px`;
-    this.#charts.cities.host.style.height = height;
-    this.#charts.industries.host.style.height = height;
+    this.#charts.cities.host.style.height = `${barHeight(cities.length)}px`;
+    this.#charts.industries.host.style.height = `${barHeight(industries.length)}px`;
     this.#charts.cities.set(rateBars(cities, target), summary(t('chart.cities'), cities));
     this.#charts.industries.set(rateBars(industries, target), summary(t('chart.industries'), industries));
 
