@@ -15,8 +15,11 @@ import { DEMO_USAGE } from '../demo/usage.ts';
 import { SummaryMonitor } from '../demo/summary.ts';
 import { loadTimeline, type TimelineActions, TimelinePlayer, type TimelineFile } from '../demo/timeline.ts';
 
+// Short buckets so the rates move within seconds of a fault (docs/demo.md: buckets and windows).
 const WIDTH_MS = 10_000;
 const SUMMARY_WINDOW_MS = 120_000;
+// The dashboard shows the window named in its URL: 2 minutes = its trend in 12 steps of one bucket.
+const LINK = '?window=2m';
 
 function portOption(name: string, raw: string): number {
   const n = Number(raw);
@@ -132,8 +135,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   const t0 = Date.now();
   const port = new URL(demo.url).port;
   screen.log(
-    `✓ demo up after ${process.uptime().toFixed(1)} s — open http://[::1]:${port}/ or http://localhost:${port}/ ` +
-      `(broker ${demo.broker.url}; Ctrl-C stops)`,
+    `✓ demo up after ${process.uptime().toFixed(1)} s — open http://[::1]:${port}/${LINK} or ` +
+      `http://localhost:${port}/${LINK} (broker ${demo.broker.url}; Ctrl-C stops)`,
   );
   const monitor = new SummaryMonitor(
     {
@@ -148,11 +151,12 @@ export async function demoCommand(args: string[]): Promise<number> {
     { t0 },
   );
   const player = timeline ? new TimelinePlayer(timeline, actions(demo, monitor), print(screen)) : undefined;
-  if (timeline)
-    screen.log(
-      `  timeline ${values.timeline}: ${timeline.events.length} events` +
-        `${timeline.repeat ? `, repeating every ${timeline.repeat / 1000} s` : ''} (--no-faults: none)`,
-    );
+  screen.log(
+    timeline
+      ? `  timeline ${values.timeline}: ${timeline.events.length} events` +
+          `${timeline.repeat ? `, repeating every ${timeline.repeat / 1000} s` : ''} (--no-faults: none)`
+      : '  no fault timeline (--no-faults): a steady plant',
+  );
   if (!stopRequested) {
     monitor.start();
     player?.start(t0);
