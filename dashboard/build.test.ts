@@ -38,10 +38,11 @@ describe('dashboard build', () => {
     await ensureDashboard({ outDir, onBuild });
     expect(builds).toHaveLength(1);
 
-    // Older than every source: rebuilt. (A build leaves no temporary directories behind.)
+    // Older than every source: rebuilt, in place. (A build leaves no temporary files behind.)
     await utimes(path.join(outDir, 'index.html'), new Date(1_000), new Date(1_000));
     await ensureDashboard({ outDir, onBuild });
     expect(builds).toHaveLength(2);
     expect(await readdir(parent)).toEqual(['dist']);
+    expect((await readdir(outDir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });

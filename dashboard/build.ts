@@ -7,7 +7,7 @@
  *   npx tsx dashboard/build.ts [outDir]
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -48,9 +48,10 @@ function indexHtml(hash: string): string {
 }
 
 /**
- * Builds into `outDir` (default dashboard/dist). Files are written to a sibling temporary
- * directory first and swapped in by rename, so a server reading the directory never sees a
- * half-written bundle.
+ * Builds into `outDir` (default dashboard/dist). Each file is written beside its final name
+ * and renamed over it, so a server reading the directory never sees a half-written file, and
+ * the directory itself never disappears (the API resolves it once, at start). index.html goes
+ * last: it names the new bundles only once they are in place.
  */
 export async function buildDashboard(opts: { outDir?: string } = {}): Promise<BuildResult> {
   const started = performance.now();
@@ -77,31 +78,19 @@ export async function buildDashboard(opts: { outDir?: string } = {}): Promise<Bu
   for (const f of result.outputFiles) hash.update(f.contents);
   const html = indexHtml(hash.digest('hex').slice(0, 12));
 
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-  await mkdir(tmp, { recursive: true });
+  await mkdir(dir, { recursive: true });
+  const put = async (name: string, contents: Uint8Array | string) => {
+    const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
+    await writeFile(tmp, contents);
+    await rename(tmp, path.join(dir, name));
+  };
   let bytes = Buffer.byteLength(html);
   for (const f of result.outputFiles) {
-    await writeFile(path.join(tmp, path.relative(dir, f.path)), f.contents);
+    await put(path.relative(dir, f.path), f.contents);
     if (!f.path.endsWith('.map') && !f.path.endsWith('.txt')) bytes += f.contents.byteLength;
   }
-  // index.html last: its mtime marks the build complete for ensureDashboard.
-  await writeFile(path.join(tmp, 'index.html'), html);
-  const old = `${dir}.old-${process.pid}-${Date.now()}`;
-  await rename(dir, old).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
-  try {
-    await rename(tmp, dir);
-  } catch (err) {
-    // Another process's build landed between the two renames: it is as new as ours, keep it.
-    if (
-      (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' &&
-      (err as NodeJS.ErrnoException).code !== 'EEXIST'
-    )
-      throw err;
-    await rm(tmp, { recursive: true, force: true });
-  }
-  await rm(old, { recursive: true, force: true });
+  // Last: its mtime also marks the build complete for ensureDashboard.
+  await put('index.html', html);
   return { dir, ms: Math.round(performance.now() - started), bytes };
 }
 
