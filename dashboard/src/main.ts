@@ -71,9 +71,6 @@ class App {
       this.#target = threshold;
       this.#renderHeader();
     },
-    navigate: (hash) => {
-      location.hash = hash;
-    },
   };
   readonly #header = h('header', { class: 'top' });
   readonly #status = h('div', { class: 'statusbar', role: 'status', 'aria-live': 'polite' });

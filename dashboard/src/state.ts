@@ -112,7 +112,6 @@ export function industryName(id: string): string {
 export interface Ctx {
   window(): WindowKey;
   readonly ledger: LedgerInfo;
-  navigate(hash: string): void;
   /** The server's target threshold, as the latest report gave it (the header names it). */
   setTarget(threshold: number): void;
 }

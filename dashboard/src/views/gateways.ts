@@ -124,7 +124,7 @@ export class GatewaysView implements View {
               t('unregistered.title'),
               [t('col.group'), t('col.node'), t('col.device'), t('col.firstSeen'), t('col.lastSeen')],
               this.#unregistered.map((u) => [
-                u.enterprise,
+                this.#group(u.enterprise),
                 u.node,
                 u.device,
                 timeAgo(u.firstSeen),
