@@ -38,7 +38,7 @@ export const Duration = z
     }
     return ms;
   })
-  .describe('Duration: "500ms", "90s", "10m", "1h30m", or seconds as a number. Simulated time.');
+  .describe('Duration: "500ms", "90s", "10m", "1h30m", or seconds as a number.');
 
 export const FaultEvent = z
   .strictObject({

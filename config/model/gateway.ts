@@ -81,10 +81,12 @@ export const GatewayFile = z
           rejectUnauthorized: z.boolean().default(true),
         })
         .optional(),
-      keepalive: Duration.default(30_000),
-      connectTimeout: Duration.default(10_000),
+      keepalive: Duration.default(30_000).describe(
+        'MQTT keepalive: how soon a silent broker connection counts as lost (and data goes to the disk queue). Lower it (e.g. 5s) on links that drop without a TCP reset.',
+      ),
+      connectTimeout: Duration.default(10_000).describe('How long one connection attempt may take.'),
       reconnectMin: Duration.default(500).describe('First reconnect delay; doubles with jitter.'),
-      reconnectMax: Duration.default(30_000),
+      reconnectMax: Duration.default(30_000).describe('Longest delay between reconnect attempts.'),
     }),
     sparkplug: z
       .strictObject({
