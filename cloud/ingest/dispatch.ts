@@ -111,6 +111,12 @@ export class Dispatcher {
       this.rejects.reject('malformed_payload', `${t.group}/${t.node}`, why, now);
       return undefined;
     }
+    // seq is 0–255 (spec 3.0); the decoder passes any safe integer, and the seq tracker walks
+    // the ring from the expected seq to this one: 300 never came round and froze ingest.
+    if (p.seq !== undefined && p.seq > 255 && t.type !== 'NDEATH') {
+      this.rejects.reject('malformed_payload', `${t.group}/${t.node}`, `seq ${p.seq} outside 0–255`, now);
+      return undefined;
+    }
     const s = this.#session(t.group, t.node);
     s.lastMessage = now;
     const device = t.device ?? '';
