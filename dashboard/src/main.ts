@@ -72,6 +72,7 @@ class App {
       this.#renderHeader();
     },
   };
+  readonly #skipLink = h('a', { class: 'skip', href: '#view', onclick: (ev) => this.#skip(ev) });
   readonly #header = h('header', { class: 'top' });
   readonly #status = h('div', { class: 'statusbar', role: 'status', 'aria-live': 'polite' });
   readonly #banner = h('div', { class: 'banner-slot' });
@@ -89,13 +90,7 @@ class App {
   );
 
   constructor(root: HTMLElement) {
-    root.append(
-      h('a', { class: 'skip', href: '#view', onclick: (ev) => this.#skip(ev) }, '↓'),
-      this.#header,
-      this.#status,
-      this.#banner,
-      this.#main,
-    );
+    root.append(this.#skipLink, this.#header, this.#status, this.#banner, this.#main);
   }
 
   start(): void {
@@ -193,6 +188,7 @@ class App {
 
   #renderHeader(): void {
     document.documentElement.lang = locale();
+    this.#skipLink.textContent = t('nav.skip');
     const r = this.#route.name;
     const navLink = (href: string, label: string, active: boolean) =>
       h('a', { href, 'aria-current': active ? 'page' : undefined }, label);

@@ -154,6 +154,13 @@ describe('dashboard against a cloud with traffic', () => {
       "document.querySelectorAll('[data-testid=trend-chart] svg path').length > 3 && !document.querySelector('[data-testid=trend-chart]').closest('section').textContent.includes('正在计算')",
     );
     await page.screenshot({ path: screenshot('province-zh'), fullPage: true });
+    // Sorting: the KPI column, highest first by default; a click reverses it.
+    const firstRow = () =>
+      page.locator('[data-testid=enterprise-table] tbody tr').first().getAttribute('data-enterprise');
+    expect(await firstRow()).toBe('e1');
+    await page.locator('[data-testid=enterprise-table] th[aria-sort=descending] button').click();
+    await page.locator('[data-testid=enterprise-table] th[aria-sort=ascending]').waitFor();
+    expect(await firstRow()).toBe('e2');
 
     // Language: every label changes, the choice survives a reload.
     await page.locator('[data-testid=lang]').click();
