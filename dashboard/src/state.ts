@@ -83,10 +83,6 @@ export class LedgerInfo {
     await this.#loading;
   }
 
-  get version(): number | undefined {
-    return this.#data?.version;
-  }
-
   regionName(fallback: string): string {
     const r = this.#data?.region;
     return lang() === 'en' && r?.nameEn ? r.nameEn : fallback;
