@@ -5,7 +5,8 @@ export const CLOUD_USAGE = `lianwang cloud --plant <plant.yaml> [options]
   --protocol 4|5        MQTT 3.1.1 (aedes, default) or 5 (mosquitto: needed for --share-group)
   --username name       MQTT user; the password from LIANWANG_MQTT_PASSWORD or --password-file
   --plant file          plant file(s) with the ledger (repeatable)
-  --influx url          InfluxDB 1.x, e.g. http://[::1]:8086/lianwang (default: embedded DuckDB)
+  --influx url          InfluxDB 1.x, e.g. http://[::1]:8086/lianwang (default: embedded DuckDB);
+                        user in the URL, password from LIANWANG_INFLUX_PASSWORD or --influx-password-file
   --data dir            data directory: embedded store, ledger edits (default ./data/cloud)
   --bind addr           HTTP API address (default ::), --port n (default 8080; 0 = any)
   --tls-cert file       serve the API over HTTPS: certificate chain (PEM), with --tls-key file (PEM)

@@ -43,6 +43,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
         'admin-token-file': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'influx-password-file': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -68,6 +69,14 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const widthMs = parseDuration(values.width);
   if (widthMs === undefined || widthMs < 1000)
     return fail(`--width must be a duration of at least 1s, got "${values.width}"`);
+  // A password in a URL shows in `ps` and would be logged with the URL: it comes from a file or the environment.
+  for (const [flag, url] of [
+    ['--broker', values.broker],
+    ['--influx', values.influx],
+  ] as const) {
+    if (url !== undefined && URL.canParse(url) && new URL(url).password !== '')
+      return fail(`${flag} must not carry a password: use a password file or the environment (--help)`);
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return fail(`--port must be 0–65535, got "${values.port}"`);
@@ -93,6 +102,14 @@ export async function cloudCommand(args: string[]): Promise<number> {
       values['tls-cert'] && values['tls-key']
         ? { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) }
         : undefined;
+    const influxPassword = await secret('LIANWANG_INFLUX_PASSWORD', values['influx-password-file']);
+    let influx = values.influx;
+    if (influx && influxPassword) {
+      const u = new URL(influx);
+      if (u.username === '') throw new CloudConfigError('an InfluxDB password needs a user name in --influx');
+      u.password = encodeURIComponent(influxPassword);
+      influx = u.toString();
+    }
     const theta = num('theta', values.theta);
     const target = num('target', values.target);
     const cloud = await buildCloud({
@@ -109,7 +126,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
       role,
       plants: values.plant ?? [],
       dataDir: values.data,
-      ...(values.influx ? { influx: values.influx } : {}),
+      ...(influx ? { influx } : {}),
       ...(role === 'worker' ? {} : { http: { host: values.bind, port } }),
       ...(https ? { https } : {}),
       widthMs,

@@ -1,6 +1,6 @@
 /**
  * Secrets never reach the logs. `lianwang cloud` (MQTT password from --password-file, read token
- * from the environment, admin token from a file, HTTPS key from a file) and `lianwang gateway`
+ * and InfluxDB password from the environment, admin token from a file, HTTPS key from a file) and `lianwang gateway`
  * (mqtt.passwordFile) run as child processes at LOG_LEVEL=debug against the embedded broker with
  * access control: first with wrong passwords (refused, and logged as refused), then with the right
  * ones (data flows, API requests with right and wrong tokens). Every line any of them — and the
@@ -19,6 +19,7 @@ import { formatError, loadGatewayFile, loadPlantFile } from '../../config/index.
 import { gatewayConfigs } from '../../simulators/runtime/emit.ts';
 import { type Simulation, startSimulation } from '../../simulators/runtime/simulation.ts';
 import { makeTestPki, type TestPki } from '../helpers/certs.ts';
+import { freePort } from '../helpers/ports.ts';
 import { startProcess, untilReady, type ManagedProcess } from '../helpers/process.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { type CapturedLog, captureLog } from './_setup.ts';
@@ -32,6 +33,7 @@ const SECRET = {
   read: 'read-token-abad-55',
   admin: 'admin-token-cafe-66',
   wrongToken: 'wrong-token-babe-77',
+  influx: 'influx-pw-9a8b-88',
 };
 
 let dir: string;
@@ -165,6 +167,18 @@ describe('secrets from files and the environment', () => {
       expect(r.errors.map(formatError).join('\n')).toMatch(/mqtt\.passwordFile: give mqtt\.password or/);
   });
 
+  it('lianwang cloud refuses a password inside the --broker or --influx URL (ps would show it)', async () => {
+    for (const [flag, url] of [
+      ['--broker', `mqtt://ingest:${SECRET.ingest}@[::1]:1883`],
+      ['--influx', `http://lianwang:${SECRET.influx}@[::1]:8086/db`],
+    ] as const) {
+      const p = spawn(`cloud-url-${flag}`, ['cloud', flag, url, '--plant', PLANT]);
+      expect((await p.exited).code).toBe(2);
+      expect(output(`cloud-url-${flag}`)).toContain(`${flag} must not carry a password`);
+      outputs.delete(`cloud-url-${flag}`); // its command line held the secret on purpose
+    }
+  });
+
   it('never appear in the cloud’s, the gateway’s or the broker’s logs, refused or running', async () => {
     // Wrong passwords: refused by the broker, and said so in the logs.
     const badCloud = cloud('cloud-wrong', 'ingestWrong');
@@ -183,6 +197,25 @@ describe('secrets from files and the environment', () => {
       },
     );
     await badGw.stop();
+    // An InfluxDB that is not there, with a user in --influx and its password in the environment.
+    const noInflux = spawn(
+      'cloud-influx-down',
+      [
+        'cloud',
+        '--influx',
+        `http://lianwang@[::1]:${await freePort()}/db`,
+        '--plant',
+        PLANT,
+        '--port',
+        '0',
+        '--data',
+        path.join(dir, 'influx-down'),
+      ],
+      { LIANWANG_INFLUX_PASSWORD: SECRET.influx },
+    );
+    expect((await noInflux.exited).code).not.toBe(0);
+    expect(output('cloud-influx-down')).toMatch(/ECONNREFUSED/);
+
     const refusedWho = brokerLog.entries('refused connect').map((e) => [e.who, e.reason]);
     expect(refusedWho).toEqual(
       expect.arrayContaining([
