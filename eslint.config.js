@@ -4,7 +4,17 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bench/results/', 'config/schema/*.json'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'dashboard/dist/',
+      'test-artifacts/',
+      'data/',
+      'bench/results/',
+      'config/schema/*.json',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
