@@ -6,6 +6,7 @@
  */
 import type { CollectDevice, CollectPoint } from '../../../config/index.ts';
 import { decodePoint, type Value } from '../../../wire/modbus/codec.ts';
+import { isBitTable } from '../../../wire/modbus/datatypes.ts';
 import type { DeviceCounters, DeviceStatus, DriverContext, Reading } from '../types.ts';
 import { type Block, planBlocks } from './plan.ts';
 import { LinkError, type ModbusClient, type ModbusLink } from './link.ts';
@@ -148,15 +149,27 @@ export class DevicePoller {
 }
 
 async function read(c: ModbusClient, b: Block): Promise<readonly number[] | readonly boolean[]> {
+  const r = await readRaw(c, b);
+  // modbus-serial checks a response's length but not its byte count, and decodes as many
+  // values as the count claims: a count that disagrees with the quantity asked would yield
+  // missing registers, or coils read as false that the device never sent. Refuse the answer
+  // (the link counts it as garbage).
+  const bytes = isBitTable(b.table) ? Math.ceil(b.quantity / 8) : b.quantity * 2;
+  if (r.buffer.length !== bytes)
+    throw new Error(`byte count ${r.buffer.length} in the answer, expected ${bytes}`);
+  return r.data;
+}
+
+function readRaw(c: ModbusClient, b: Block): Promise<{ data: number[] | boolean[]; buffer: Buffer }> {
   switch (b.table) {
     case 'coil':
-      return (await c.readCoils(b.address, b.quantity)).data;
+      return c.readCoils(b.address, b.quantity);
     case 'discrete':
-      return (await c.readDiscreteInputs(b.address, b.quantity)).data;
+      return c.readDiscreteInputs(b.address, b.quantity);
     case 'holding':
-      return (await c.readHoldingRegisters(b.address, b.quantity)).data;
+      return c.readHoldingRegisters(b.address, b.quantity);
     case 'input':
-      return (await c.readInputRegisters(b.address, b.quantity)).data;
+      return c.readInputRegisters(b.address, b.quantity);
   }
 }
 
