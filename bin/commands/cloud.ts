@@ -9,6 +9,7 @@ import pino from 'pino';
 import { parseDuration } from '../../config/model/faults.ts';
 import { buildCloud, CloudConfigError, type CloudRole } from '../../cloud/app.ts';
 import { CLOUD_USAGE } from './cloud-usage.ts';
+import { ensureDashboard } from '../../cloud/dashboard.ts';
 
 const secret = async (env: string, file: string | undefined): Promise<string | undefined> =>
   file ? (await readFile(file, 'utf8')).trim() : process.env[env] || undefined;
@@ -132,7 +133,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
       widthMs,
       ...(theta === undefined ? {} : { theta }),
       ...(target === undefined ? {} : { target }),
-      ...(values.static ? { staticDir: values.static } : {}),
+      ...(role === 'worker' ? {} : { staticDir: values.static ?? (await ensureDashboard()) }),
       ...(readToken ? { readToken } : {}),
       ...(adminToken ? { adminToken } : {}),
       log,
