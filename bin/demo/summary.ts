@@ -66,16 +66,20 @@ function uplinkOf(g: GatewayView): string {
   return q > 0 ? `replay${buffered}` : 'up';
 }
 
+/** Devices the gateway reaches now. */
+function reachable(g: GatewayView): number {
+  let n = 0;
+  for (const s of g.gateway.states().values()) if (s.state === 'online' || s.state === 'degraded') n++;
+  return n;
+}
+
 export function rows(src: SummarySource, report: RatesReport): Row[] {
   const byId = new Map(report.enterprises.map((r) => [r.id, r]));
   return src.gateways.map((g) => {
-    let reachable = 0;
-    for (const s of g.gateway.states().values())
-      if (s.state === 'online' || s.state === 'degraded') reachable++;
     const r = byId.get(g.enterprise);
     return {
       id: g.enterprise,
-      reachable,
+      reachable: reachable(g),
       devices: g.devices,
       uplink: uplinkOf(g),
       live: r?.live.networkedRate ?? null,
@@ -141,6 +145,7 @@ export class SummaryMonitor {
   #lastDraw = 0;
   #rate = { time: 0, samples: 0, perSecond: 0 };
   readonly #said = new Set<string>();
+  #bornAt: number | undefined;
   /** Per enterprise: pointsReplayed when its uplink came back, while a backlog is replaying. */
   readonly #replaying = new Map<string, { since: number; replayed: number }>();
 
@@ -209,18 +214,22 @@ export class SummaryMonitor {
   #milestones(now: number): void {
     const at = `+${((now - this.#t0) / 1000).toFixed(1)}s`;
     const nodes = this.#src.nodes();
-    const born = this.#src.gateways.filter((g) =>
-      nodes.some(
-        (n) => n.group === g.enterprise && n.node === g.node && n.online && n.devices.some((d) => d.online),
-      ),
-    );
-    if (born.length === this.#src.gateways.length)
-      this.#once('born', `✓ data flowing ${at}: ${born.length} edge nodes born, their devices reporting`);
-    if (!this.#said.has('born')) return;
-    // The rates need a complete bucket with data for every enterprise.
+    // Born, with every device its gateway reaches born too (a device failing from the start
+    // must not hold the milestone back; a gateway still connecting to all of them must).
+    const born = this.#src.gateways.filter((g) => {
+      const n = nodes.find((x) => x.group === g.enterprise && x.node === g.node);
+      const r = reachable(g);
+      return n?.online === true && r > 0 && n.devices.filter((d) => d.online).length >= r;
+    });
+    if (born.length === this.#src.gateways.length && this.#bornAt === undefined) {
+      this.#bornAt = now;
+      this.#once('born', `✓ data flowing ${at}: ${born.length} edge nodes born with all their devices`);
+    }
+    if (this.#bornAt === undefined) return;
+    // The first bucket that began with every node born: before it, a rate counts devices that
+    // had not reported yet and reads low.
     const report = this.report(now);
-    const reporting = report.enterprises.filter((r) => r.live.networked > 0).length;
-    if (reporting === this.#src.gateways.length)
+    if (report.liveBucket >= this.#bornAt)
       this.#once(
         'rates',
         `✓ rates live ${at}: ${report.enterprises.map((r) => `${r.id} ${pct(r.live.networkedRate)}`).join(', ')} (province ${pct(report.province.live.networkedRate)})`,
