@@ -226,10 +226,12 @@ export class SummaryMonitor {
       this.#once('born', `✓ data flowing ${at}: ${born.length} edge nodes born with all their devices`);
     }
     if (this.#bornAt === undefined) return;
-    // The first bucket that began with every node born: before it, a rate counts devices that
-    // had not reported yet and reads low.
+    // Once the live bucket holds every device the gateways reach (or began after they were
+    // all born): before, a rate counts devices that had not reported yet and reads low.
     const report = this.report(now);
-    if (report.liveBucket >= this.#bornAt)
+    const live = new Map(report.enterprises.map((r) => [r.id, r.live.networked]));
+    const complete = this.#src.gateways.every((g) => (live.get(g.enterprise) ?? 0) >= reachable(g));
+    if (complete || report.liveBucket >= this.#bornAt)
       this.#once(
         'rates',
         `✓ rates live ${at}: ${report.enterprises.map((r) => `${r.id} ${pct(r.live.networkedRate)}`).join(', ')} (province ${pct(report.province.live.networkedRate)})`,
