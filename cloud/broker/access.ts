@@ -167,8 +167,8 @@ export function accessHooks(config: AccessConfig, refusals: Refusals): Hooks {
     },
 
     authorizePublish(client, packet, callback) {
-      // aedes publishes the Will of a client that is gone with client = null (only after a broker
-      // restart with a persistent store); those Wills passed the CONNECT check above.
+      // aedes publishes the Will of a client that is gone with client = null: one held by a cluster node
+      // that died, or found in a persistent store after a restart. Those Wills passed the CONNECT check.
       if (client === null) return callback(null);
       const s = sessions.get(client);
       if (!s) {
