@@ -152,6 +152,13 @@ export async function cloudCommand(args: string[]): Promise<number> {
       console.error(err.message);
       return 1;
     }
-    throw err;
+    // A store or port that cannot be opened at start: one clear line, exit 1 (a supervisor
+    // restarts us), not a stack trace. LOG_LEVEL=debug shows the stack.
+    const e = err as Error & { cause?: unknown };
+    const cause =
+      e.cause instanceof Error && !e.message.includes(e.cause.message) ? ` (${e.cause.message})` : '';
+    console.error(`lianwang cloud: cannot start: ${e.message}${cause}`);
+    if (process.env.LOG_LEVEL === 'debug') console.error(e.stack);
+    return 1;
   }
 }
