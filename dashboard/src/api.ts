@@ -117,7 +117,7 @@ export const api = {
     ),
   nodes: () => getJson<NodesResponse>('/api/nodes'),
   unregistered: () => getJson<{ devices: UnregisteredDevice[] }>('/api/unregistered'),
-  ledgerAll: () => getJson<LedgerResponse>('/api/ledger'),
+  ledgerAll: () => getJson<LedgerResponse>('/api/ledger?devices=false'),
   /** 503 is an answer here (the store is down), not a failure to load. */
   health: () =>
     getJson<Health>('/health').catch((err: unknown): Health => {

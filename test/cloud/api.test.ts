@@ -336,3 +336,18 @@ describe('coded errors', () => {
     );
   });
 });
+
+describe('GET /api/ledger', () => {
+  it('leaves the devices out with devices=false (names for the dashboard without megabytes)', async () => {
+    const { app } = await start();
+    const full = (await app.inject('/api/ledger')).json<{ devices: unknown[]; enterprises: unknown[] }>();
+    const lean = (await app.inject('/api/ledger?devices=false')).json<{
+      devices: unknown[];
+      enterprises: unknown[];
+    }>();
+    expect(full.devices.length).toBeGreaterThan(0);
+    expect(lean.devices).toEqual([]);
+    expect(lean.enterprises).toEqual(full.enterprises);
+    expect((await app.inject('/api/ledger?devices=maybe')).statusCode).toBe(400);
+  });
+});

@@ -38,7 +38,7 @@ function samePath(field: string, inBody: string | undefined, inPath: string): vo
 export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { ledger } = deps.ctx;
 
-  app.get<{ Querystring: { enterprise?: string } }>(
+  app.get<{ Querystring: { enterprise?: string; devices?: boolean } }>(
     '/api/ledger',
     guard('read', {
       tags: ['ledger'],
@@ -46,7 +46,14 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { enterprise: { ...ID, description: 'Only this enterprise and its devices.' } },
+        properties: {
+          enterprise: { ...ID, description: 'Only this enterprise and its devices.' },
+          devices: {
+            type: 'boolean',
+            default: true,
+            description: 'false: region and enterprises only (the dashboard; 100,000 devices are megabytes).',
+          },
+        },
       },
       response: {
         200: {
@@ -68,7 +75,7 @@ export function ledgerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         version: ledger.version,
         region: ledger.region(),
         enterprises: ledger.enterprises().filter((e) => only === undefined || e.id === only),
-        devices: ledger.devices(only),
+        devices: request.query.devices === false ? [] : ledger.devices(only),
       };
     },
   );
