@@ -8,6 +8,7 @@
  * `{ error: { code, message, details? } }` with a code from errors.ts.
  */
 import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import Fastify, {
   LogController,
@@ -71,6 +72,19 @@ export function toApiError(err: unknown, request: FastifyRequest, bodyLimit: num
   return apiError('LW_INTERNAL', { requestId: request.id });
 }
 
+function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const reason = `the request could not be parsed (${err.code ?? 'malformed'})`;
+    const body = JSON.stringify(apiError('LW_BAD_QUERY', { reason }).body());
+    socket.write(
+      'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 /** The URL as logged: an access token in the query string never reaches the log. */
 export const redactUrl = (url: string): string => url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
 
@@ -119,6 +133,10 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
       const e = toApiError(err, request, bodyLimit);
       void reply.code(e.statusCode).send(e.body());
     },
+    // So do requests Node's HTTP parser refuses before any routing (a raw space, control byte or
+    // non-ASCII byte in the target, headers over the size limit): fastify's default answer here
+    // is an uncoded {"error":"Bad Request","message":"Client Error"}.
+    clientErrorHandler: clientError,
   }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err, request, reply) => {
