@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERRORS } from '../../cloud/api/errors.ts';
 import { api } from '../cloud/api-fakes.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 
 const INSIDE: Record<string, string> = {
   'index.html': '<!doctype html><title>联网</title>',
@@ -155,7 +155,7 @@ const target = fc.oneof(
     .map(([p, b]) => Buffer.concat([Buffer.from(p), Buffer.from(b.filter((x) => x !== 0x0d && x !== 0x0a))])),
 );
 
-describe('static files, fuzzed', () => {
+describe('static files, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('never serves a byte outside the directory or of a dotfile; refusals are coded', async () => {
     const tally = new Tally('api static traversal');
     await fc.assert(

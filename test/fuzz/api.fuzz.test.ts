@@ -17,7 +17,7 @@ import { Ledger } from '../../cloud/ledger/index.ts';
 import { createRatesEngine } from '../../cloud/rates/index.ts';
 import { loadPlantText } from '../../config/load/plant.ts';
 import { INGEST, NODES, StubStore, silent } from '../cloud/api-fakes.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 
 const W = 60_000;
 const T0 = Date.UTC(2026, 10, 2, 8, 0);
@@ -233,7 +233,7 @@ function ledgerBody(): fc.Arbitrary<string> {
     });
 }
 
-describe('HTTP API, fuzzed', () => {
+describe('HTTP API, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('every route: random parameters, methods, tokens and bodies — never a 5xx, always coded errors', async () => {
     const tally = new Tally('api routes');
     const rs = await routes();

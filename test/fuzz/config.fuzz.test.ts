@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigError, loadGatewayFile, loadPlantText, type LoadResult } from '../../config/index.ts';
 import { MAX_YAML_DEPTH } from '../../config/load/yaml.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 
 const DEMO = readFileSync('config/plants/demo.yaml', 'utf8');
 const GATEWAY = readFileSync('config/gateways/ts-steel.yaml', 'utf8');
@@ -278,7 +278,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('configuration loaders, fuzzed', () => {
+describe('configuration loaders, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('plant loader: YAML-ish text from the plant vocabulary', () => {
     const t = new Tally('config plant yaml-ish');
     fc.assert(

@@ -17,6 +17,9 @@ const requested = Number(process.env.FUZZ_RUNS ?? BASE_RUNS);
 /** FUZZ_RUNS / 10,000: 1 by default, 10 for FUZZ_RUNS=100000. */
 export const SCALE = Number.isFinite(requested) && requested > 0 ? requested / BASE_RUNS : 1;
 
+/** A test's time limit: a minute at the default size, scaled with FUZZ_RUNS for long passes. */
+export const FUZZ_TIMEOUT = Math.round(60_000 * Math.max(1, SCALE));
+
 /** `base` inputs scaled by FUZZ_RUNS, at least 1. */
 export const runs = (base: number): number => Math.max(1, Math.round(base * SCALE));
 

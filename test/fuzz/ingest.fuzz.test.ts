@@ -19,7 +19,7 @@ import {
   type Payload,
 } from '../../wire/sparkplug/index.ts';
 import { EdgeScript, type Frame } from '../helpers/sparkplug-frames.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const OPTS: DispatchOptions = {
@@ -148,7 +148,7 @@ function expected(topic: string, payload: Buffer): string[] {
 
 const total = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
-describe('ingest dispatcher, fuzzed', () => {
+describe('ingest dispatcher, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('never throws, counts every rejection by reason, stays bounded and keeps storing good data', async () => {
     const tally = new Tally('ingest dispatcher');
     await fc.assert(

@@ -14,7 +14,7 @@ import { createModbusDriver } from '../../gateway/drivers/modbus/driver.ts';
 import type { DeviceStatus, Driver, Reading } from '../../gateway/drivers/types.ts';
 import { decodePoint, type PointCodec } from '../../wire/modbus/codec.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { heapAfterGc, runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, heapAfterGc, runs, Tally } from './fuzz.ts';
 import {
   behaviour,
   type Behaviour,
@@ -128,7 +128,7 @@ beforeAll(async () => {
 });
 afterAll(() => dev.close());
 
-describe('Modbus driver against a hostile device', () => {
+describe('Modbus driver against a hostile device', { timeout: FUZZ_TIMEOUT }, () => {
   it('counts every bad answer, reports only served values as good, and recovers', async () => {
     const tally = new Tally('modbus-device scripts (answers)');
     let scripts = 0;
@@ -230,14 +230,14 @@ describe('Modbus driver against a hostile device', () => {
     try {
       await waitFor(() => answered >= total / 4, {
         what: 'warm-up answers',
-        timeoutMs: 60_000,
+        timeoutMs: FUZZ_TIMEOUT,
         intervalMs: 10,
       });
       gw.batches.length = 0;
       heapWarm = heapAfterGc();
       await waitFor(() => answered >= total, {
         what: `${total} answers`,
-        timeoutMs: 300_000,
+        timeoutMs: FUZZ_TIMEOUT,
         intervalMs: 10,
       });
     } finally {

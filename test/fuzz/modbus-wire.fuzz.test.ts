@@ -25,7 +25,7 @@ import {
   RtuRequestDecoder,
 } from '../../wire/modbus/frames.ts';
 import { EXCEPTION, parseRequest } from '../../wire/modbus/pdu.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 
 const tallies: Tally[] = [];
 const tally = (name: string) => {
@@ -78,7 +78,7 @@ function fitted(s: string, bytes: number): string {
   return out;
 }
 
-describe('register codec, fuzzed', () => {
+describe('register codec, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('strings and booleans round-trip in every order and length', () => {
     const t = tally('codec string/bool round trip');
     fc.assert(
@@ -190,7 +190,7 @@ const readRequest = fc
     return { pdu, fc: f, address, quantity };
   });
 
-describe('request PDUs, fuzzed', () => {
+describe('request PDUs, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('well-formed reads parse back; random PDUs get a coded exception for their function', () => {
     const t = tally('pdu parse');
     fc.assert(
@@ -227,7 +227,7 @@ const chunks = (b: Buffer, cuts: number[]): Buffer[] => {
 };
 const pduArb = fc.uint8Array({ minLength: 1, maxLength: 253 }).map((b) => Buffer.from(b));
 
-describe('frame decoders, fuzzed', () => {
+describe('frame decoders, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('MBAP: frames come back whole however the stream is cut', () => {
     const t = tally('mbap reassembly');
     fc.assert(

@@ -20,7 +20,7 @@ import {
   type Payload,
 } from '../../wire/sparkplug/payload.ts';
 import { MAX_DEPTH } from '../../wire/sparkplug/scan.ts';
-import { runs, Tally } from './fuzz.ts';
+import { FUZZ_TIMEOUT, runs, Tally } from './fuzz.ts';
 import { delimited, nestedTemplates, richPayload, tag, varint, wirePayload } from './sparkplug-gen.ts';
 
 /** decodePayload's whole contract for one input; returns the outcome label. */
@@ -78,7 +78,7 @@ function normalise(x: unknown): unknown {
   return out;
 }
 
-describe('sparkplug decoder, fuzzed', () => {
+describe('sparkplug decoder, fuzzed', { timeout: FUZZ_TIMEOUT }, () => {
   it('schema-driven protobuf: every message type, right and wrong wire types, lying lengths', () => {
     const t = new Tally('sparkplug schema-driven protobuf');
     fc.assert(
