@@ -124,11 +124,11 @@ export async function demoCommand(args: string[]): Promise<number> {
   } catch (err) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+    const message = (err as Error).message;
+    const inner = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+    const cause = inner && !message.includes(inner) ? ` (${inner})` : '';
     log.error({ err }, 'demo could not start');
-    console.error(
-      `lianwang demo: could not start: ${(err as Error).message}${cause} (details in ${logFile})`,
-    );
+    console.error(`lianwang demo: could not start: ${message}${cause} (details in ${logFile})`);
     return leave(1);
   }
 
