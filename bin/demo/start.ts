@@ -109,7 +109,7 @@ export async function startDemo(c: DemoConfig): Promise<Demo> {
     const connected = [...plant.enterprises]
       .flatMap((e) => e.lines.flatMap((l) => l.devices))
       .filter((d) => d.connectivity.type !== 'none').length;
-    screen.log(`… simulators: ${connected} connected devices of ${c.plantFile} (Modbus TCP, OPC UA)`);
+    screen.log(`… simulators: ${connected} connected devices of ${c.plantFile}`);
     const options = { plant, pkiDir: path.join(c.dataDir, 'pki', 'simulator'), bindHost: '::' };
     let sim: Simulation;
     try {
