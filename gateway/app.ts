@@ -5,16 +5,17 @@
  */
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import type { CollectDevice, ResolvedGateway } from '../config/index.ts';
+import type { CollectDevice, CollectPoint, ResolvedGateway } from '../config/index.ts';
 import { sparkplugTypeOf } from '../wire/sparkplug/index.ts';
 import { DiskQueue, type QueueStats } from './buffer/disk-queue.ts';
 import { DRIVERS } from './drivers/registry.ts';
 import type { DeviceCounters, DeviceStatus, Driver, DriverFactory, Reading } from './drivers/types.ts';
 import { JsonPublisher } from './north/json.ts';
 import { SparkplugPublisher } from './north/sparkplug.ts';
-import type { DeviceMeta, NorthStats, Publisher } from './north/types.ts';
+import type { DeviceMeta, NorthStats, PointMeta, Publisher } from './north/types.ts';
 import { PointIndex } from './pipeline/points.ts';
 import { ReportByException } from './pipeline/rbe.ts';
+import { DefinitionPool } from './pipeline/share.ts';
 
 export interface GatewayOptions {
   /** The root logger (without a `name`): the gateway names its own children. */
@@ -56,12 +57,13 @@ export interface Gateway {
 
 export const deviceKey = (d: CollectDevice): string => `${d.device.enterprise}/${d.device.id}`;
 
+/** Point metadata per collect list: devices sharing a list (pipeline/share.ts) share its metadata. */
+const pointMetas = new WeakMap<readonly CollectPoint[], PointMeta[]>();
+
 export function deviceMeta(d: CollectDevice): DeviceMeta {
-  return {
-    key: deviceKey(d),
-    id: d.device.id,
-    enterprise: d.device.enterprise,
-    points: d.points.map((cp) => {
+  let points = pointMetas.get(d.points);
+  if (!points) {
+    points = d.points.map((cp) => {
       const m = cp.point.modbus;
       const scaled =
         (m !== undefined && (m.scale !== 1 || m.offset !== 0)) || cp.scale !== 1 || cp.offset !== 0;
@@ -71,17 +73,23 @@ export function deviceMeta(d: CollectDevice): DeviceMeta {
         ...(cp.point.unit ? { unit: cp.point.unit } : {}),
         ...(cp.point.range ? { range: cp.point.range } : {}),
       };
-    }),
-  };
+    });
+    pointMetas.set(d.points, points);
+  }
+  return { key: deviceKey(d), id: d.device.id, enterprise: d.device.enterprise, points };
 }
 
 export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {}): Gateway {
-  const { config, devices } = resolved;
+  // No closure below holds `resolved`: the caller's copy of the device list can go once shared.
+  const { config, bufferDir } = resolved;
+  // Identical point definitions as one object each (pipeline/share.ts); the pool lives for reloads too.
+  const pool = new DefinitionPool();
+  const devices = pool.share(resolved.devices);
   // Namespaced loggers are siblings of the root (pino would repeat a nested `name` key).
   const root = opts.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const log = root.child({ name: 'gateway' });
   const queue = new DiskQueue({
-    dir: path.join(resolved.bufferDir, 'queue'),
+    dir: path.join(bufferDir, 'queue'),
     maxBytes: config.buffer.maxBytes,
     maxAgeMs: config.buffer.maxAge,
     onDrop: (info) => log.warn({ ...info }, 'buffer bound reached: oldest data dropped'),
@@ -95,7 +103,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
           config,
           devices: metas,
           queue,
-          bufferDir: resolved.bufferDir,
+          bufferDir,
           log: root.child({ name: 'gateway:sparkplug' }),
         });
   // Per-point state in arrays over one dense index of the configured points (pipeline/points.ts).
@@ -172,7 +180,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
           backoffMinMs: config.polling.backoffMin,
           backoffMaxMs: config.polling.backoffMax,
           maxGap: config.polling.maxGap,
-          dataDir: resolved.bufferDir,
+          dataDir: bufferDir,
         }),
       );
     }
@@ -212,7 +220,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
       await Promise.all(drivers.map((d) => d.stop()));
       const keys = new Set(next.devices.map(deviceKey));
       for (const k of [...states.keys()]) if (!keys.has(k)) states.delete(k);
-      current = next.devices;
+      current = pool.share(next.devices);
       const nextMetas = current.map(deviceMeta);
       const nextIndex = new PointIndex(nextMetas);
       perPoint = index.carry(nextIndex, perPoint);

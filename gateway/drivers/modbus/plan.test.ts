@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CollectPoint, KINDS } from '../../../config/index.ts';
 import { Point } from '../../../config/model/point.ts';
-import { planBlocks } from './plan.ts';
+import { planBlocks, planLoops } from './plan.ts';
 
 const cp = (point: Point): CollectPoint => ({ point, intervalMs: 1000, deadband: 0, scale: 1, offset: 0 });
 const reg = (
@@ -54,5 +54,19 @@ describe('block planning', () => {
     expect(a?.codec).toBe(two[0]?.points[0]?.codec);
     expect(c?.codec).not.toBe(a?.codec);
     expect(c?.codec).toEqual({ type: 'uint16', order: 'ABCD', scale: 1, offset: 0 });
+  });
+
+  it('plans one loop per interval, once per point list', () => {
+    const points = [reg('a', 0), { ...reg('b', 1), intervalMs: 5000 }, reg('c', 2)];
+    const loops = planLoops(points, 16);
+    expect(
+      loops.map((l) => [l.intervalMs, l.blocks.map((b) => b.points.map((p) => p.cp.point.name))]),
+    ).toEqual([
+      [1000, [['a', 'c']]],
+      [5000, [['b']]],
+    ]);
+    expect(planLoops(points, 16)).toBe(loops);
+    expect(planLoops(points, 0)).not.toBe(loops);
+    expect(planLoops([...points], 16)).not.toBe(loops);
   });
 });

@@ -104,3 +104,33 @@ export function planBlocks(points: readonly CollectPoint[], opts: PlanOptions): 
   }
   return blocks;
 }
+
+/** The requests of one poll loop: the points of one interval, planned into blocks. */
+export interface PlannedLoop {
+  intervalMs: number;
+  blocks: Block[];
+}
+
+/**
+ * A device's poll loops: its points grouped by interval, each group planned. Devices with the same
+ * (shared) point list get the same plan: blocks are never mutated, so one plan serves them all.
+ */
+const loopPlans = new WeakMap<readonly CollectPoint[], Map<number, PlannedLoop[]>>();
+export function planLoops(points: readonly CollectPoint[], maxGap: number): PlannedLoop[] {
+  let byGap = loopPlans.get(points);
+  if (!byGap) loopPlans.set(points, (byGap = new Map<number, PlannedLoop[]>()));
+  const known = byGap.get(maxGap);
+  if (known) return known;
+  const byInterval = new Map<number, CollectPoint[]>();
+  for (const p of points) {
+    const list = byInterval.get(p.intervalMs);
+    if (list) list.push(p);
+    else byInterval.set(p.intervalMs, [p]);
+  }
+  const loops = [...byInterval].map(([intervalMs, list]) => ({
+    intervalMs,
+    blocks: planBlocks(list, { maxGap }),
+  }));
+  byGap.set(maxGap, loops);
+  return loops;
+}

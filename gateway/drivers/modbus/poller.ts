@@ -4,11 +4,11 @@
  * Loops run at a fixed rate (start + k × interval, no drift), each device at its own phase within
  * the interval (phaseOf); a poll that overruns skips the slots it missed and counts them.
  */
-import type { CollectDevice, CollectPoint } from '../../../config/index.ts';
+import type { CollectDevice } from '../../../config/index.ts';
 import { decodePoint, type Value } from '../../../wire/modbus/codec.ts';
 import { isBitTable } from '../../../wire/modbus/datatypes.ts';
 import type { DeviceCounters, DeviceStatus, DriverContext, Reading } from '../types.ts';
-import { type Block, planBlocks } from './plan.ts';
+import { type Block, type PlannedLoop, planLoops } from './plan.ts';
 import { LinkError, type ModbusClient, type ModbusLink } from './link.ts';
 
 export class DevicePoller {
@@ -17,7 +17,7 @@ export class DevicePoller {
   readonly #link: ModbusLink;
   readonly #unit: number;
   readonly #ctx: DriverContext;
-  readonly #loops: { intervalMs: number; blocks: Block[] }[];
+  readonly #loops: readonly PlannedLoop[];
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Per loop: how many of its blocks failed in its last poll, and the first reason. */
   readonly #results = new Map<number, { failed: number; total: number; reason: string | undefined }>();
@@ -30,12 +30,7 @@ export class DevicePoller {
     this.key = `${device.device.enterprise}/${device.device.id}`;
     const c = device.connectivity;
     this.#unit = c.type === 'modbus-tcp' || c.type === 'modbus-rtu' ? c.unitId : 1;
-    const byInterval = new Map<number, CollectPoint[]>();
-    for (const p of device.points) byInterval.set(p.intervalMs, [...(byInterval.get(p.intervalMs) ?? []), p]);
-    this.#loops = [...byInterval].map(([intervalMs, points]) => ({
-      intervalMs,
-      blocks: planBlocks(points, { maxGap: ctx.maxGap }),
-    }));
+    this.#loops = planLoops(device.points, ctx.maxGap);
     this.counters = { polls: 0, errors: {}, lastDurationMs: 0, overruns: 0, intervalsMs: [] };
   }
 

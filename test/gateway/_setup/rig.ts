@@ -14,6 +14,7 @@ import { buildGateway, type Gateway, type GatewayOptions } from '../../../gatewa
 import { gatewayConfigs } from '../../../simulators/runtime/emit.ts';
 import { type Simulation, startSimulation } from '../../../simulators/runtime/simulation.ts';
 import { type Mosquitto, startMosquitto } from '../../helpers/mosquitto.ts';
+import { freePort } from '../../helpers/ports.ts';
 import { CuttableProxy } from '../../helpers/proxy.ts';
 import { SparkplugObserver } from '../../helpers/sparkplug-subscriber.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -35,6 +36,8 @@ export interface RigOptions {
    * session, so what is published while the observer is away waits for it in the broker.
    */
   persistent?: boolean;
+  /** Give the gateway its /health and /metrics endpoint on [::1] (default: none). */
+  http?: boolean;
 }
 
 export interface Rig {
@@ -47,6 +50,8 @@ export interface Rig {
   observer: SparkplugObserver;
   /** The gateway file (written before startRig returns). */
   file: string;
+  /** http://[::1]:port of the gateway's /health and /metrics, when asked for. */
+  httpUrl: string | undefined;
   /** Builds and starts an in-process gateway from the file; it is stopped by close(). */
   gateway(opts?: GatewayOptions): Promise<Gateway>;
   /** Stops the broker (SIGTERM: mosquitto saves its persistence) and returns a function that starts it again on the same port. */
@@ -89,7 +94,8 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     input.mqtt = { brokers: [url], protocolVersion: 5, reconnectMin: '100ms', reconnectMax: o.reconnectMax };
     input.polling = { interval: o.interval, timeout: o.timeout };
     input.buffer = { dir: path.join(dir, 'gw') };
-    input.http = false;
+    const httpPort = o.http ? await freePort() : undefined;
+    input.http = httpPort === undefined ? false : { host: '::1', port: httpPort };
     const file = path.join(dir, 'gw.yaml');
     await writeFile(file, stringify(input));
 
@@ -100,6 +106,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
       sim,
       observer,
       file,
+      httpUrl: httpPort === undefined ? undefined : `http://[::1]:${httpPort}`,
       async gateway(opts = {}) {
         const loaded = await loadGatewayFile(file);
         if (!loaded.ok) throw new Error(loaded.errors.map(formatError).join('\n'));
