@@ -7,10 +7,14 @@
  *   FUZZ_RUNS=100000 npx vitest run test/fuzz
  * Each fuzzer prints one line `fuzz <name>: <inputs> inputs in <ms> ms …`; with
  * `FUZZ_REPORT=<file>` the same figures are appended to that file as JSON lines.
+ * `FUZZ_SEED=<n>` replays a run: fast-check prints the seed of any failure.
  */
 import { appendFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
+
+if (process.env.FUZZ_SEED) fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED) });
 
 export const BASE_RUNS = 10_000;
 const requested = Number(process.env.FUZZ_RUNS ?? BASE_RUNS);

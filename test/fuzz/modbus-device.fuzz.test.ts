@@ -87,20 +87,24 @@ function decodeServed(s: Served): Map<string, string> {
 }
 const key = (v: unknown) => `${typeof v}:${String(v)}`;
 
-/** Starts a driver on the device and records every batch of readings and status. */
-function gateway(port: number) {
+/**
+ * Starts a driver on the device and records every batch of readings and status — or, with
+ * `keep` false (long runs measuring the heap), only the last of each.
+ */
+function gateway(port: number, keep = true) {
   const batches: Reading[][] = [];
   /** How many answers the device had served when each batch arrived. */
   const servedAt: number[] = [];
   const statuses: DeviceStatus[] = [];
+  const record = <T>(list: T[], x: T) => (keep ? list.push(x) : list.splice(0, list.length, x));
   const driver: Driver = createModbusDriver({
     devices: [device(port)],
     sink: {
       readings: (_d, r) => {
-        batches.push(r);
-        servedAt.push(dev.served.length);
+        record(batches, r);
+        record(servedAt, dev.served.length);
       },
-      status: (_d, s) => statuses.push(s),
+      status: (_d, s) => record(statuses, s),
     },
     log: silent,
     timeoutMs: TIMEOUT_MS,
@@ -224,16 +228,15 @@ describe('Modbus driver against a hostile device', { timeout: FUZZ_TIMEOUT }, ()
     const handles = () =>
       process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap').length;
     const handlesBefore = handles();
-    const gw = gateway(port);
+    const gw = gateway(port, false);
     await gw.driver.start();
     let heapWarm: number;
     try {
-      await waitFor(() => answered >= total / 4, {
+      await waitFor(() => answered >= total / 2, {
         what: 'warm-up answers',
         timeoutMs: FUZZ_TIMEOUT,
         intervalMs: 10,
       });
-      gw.batches.length = 0;
       heapWarm = heapAfterGc();
       await waitFor(() => answered >= total, {
         what: `${total} answers`,
@@ -245,7 +248,6 @@ describe('Modbus driver against a hostile device', { timeout: FUZZ_TIMEOUT }, ()
       dev.script = [];
       await gw.driver.stop();
     }
-    gw.batches.length = 0;
     const heapEnd = heapAfterGc();
     const growth = heapEnd - heapWarm;
     await waitFor(() => dev.open === 0 && handles() <= handlesBefore, {
@@ -260,8 +262,10 @@ describe('Modbus driver against a hostile device', { timeout: FUZZ_TIMEOUT }, ()
         .filter(([k]) => MUST_FAIL.has(k as Behaviour['kind']))
         .reduce((n, [, v]) => n + v, 0) - 1, // a request in flight at stop() may fail after it
     );
-    // Three quarters of the stream moved megabytes of garbage through the driver; it kept none.
-    expect(growth).toBeLessThan(2 * 1024 * 1024);
+    // Half the stream moved megabytes of garbage through the driver; it kept none of it. (Heap
+    // after GC of the driver alone, sampled every 1,500 answers from 2,500 to 7,000: flat within
+    // ±150 KiB; the first answers warm up code and caches, hence the warm-up half.)
+    expect(growth).toBeLessThan(1024 * 1024);
   });
 });
 
