@@ -13,6 +13,9 @@ import { startSimulation } from '../../simulators/runtime/simulation.ts';
 import { renderTable, summaryLine } from '../../simulators/runtime/table.ts';
 
 export async function simCommand(args: string[]): Promise<number> {
+  // Province-scale Sparkplug load without simulator sockets (docs/fleet.md).
+  if (args.some((a) => a === '--fleet' || a.startsWith('--fleet=')))
+    return (await import('./sim-fleet.ts')).simFleetCommand(args);
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
