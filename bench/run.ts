@@ -5,7 +5,10 @@
 import { cpus, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gatewayBench } from './gateway.ts';
+import { footprintBench, footprintTable } from './footprint.ts';
 import { ingestBench, ingestTable } from './ingest.ts';
+import { latencyBench, latencyTable } from './latency.ts';
+import { peersBench, peersTable } from './peers.ts';
 import { ratesBench, ratesTable } from './rates.ts';
 import { replayBench } from './replay.ts';
 import { simBench } from './sim.ts';
@@ -86,6 +89,18 @@ rows.push(...ingestTable(ingest));
 const rates = await ratesBench({ short });
 results.rates = rates;
 rows.push(...ratesTable(rates));
+
+const peers = await peersBench(short);
+results.peers = peers;
+rows.push(...peersTable(peers));
+
+const latency = await latencyBench(short);
+results.latency = latency;
+rows.push(...latencyTable(latency));
+
+const footprint = await footprintBench(short);
+results.footprint = footprint;
+rows.push(...footprintTable(footprint));
 
 const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
 const table = [
