@@ -1,3 +1,4 @@
+import { BROKER_USAGE } from './commands/broker-usage.ts';
 import { CLOUD_USAGE } from './commands/cloud-usage.ts';
 import { DEMO_USAGE } from './demo/usage.ts';
 
@@ -61,8 +62,8 @@ export const COMMANDS: Record<string, Command> = {
     ),
   },
   broker: {
-    summary: 'run the embedded MQTT broker with TLS and access control; hash-password for its file',
-    usage: 'lianwang broker --config <broker.yaml>   |   lianwang broker hash-password < password-file',
+    summary: 'run the embedded MQTT broker (TLS, access control, Redis cluster); hash-password for its file',
+    usage: BROKER_USAGE,
     run: lazy(
       () => import('./commands/broker.ts'),
       (m) => m.brokerCommand,

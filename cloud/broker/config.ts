@@ -16,6 +16,7 @@ import { fromZodIssues } from '../../config/load/zod-issues.ts';
 import { vocabulary } from '../../config/schema/json.ts';
 import { validTopicToken } from '../../wire/sparkplug/index.ts';
 import { filterWithin } from './acl.ts';
+import { ClusterSection, clusterOptions } from './cluster-config.ts';
 import type { EmbeddedBrokerOptions } from './embedded.ts';
 import { passwordHashProblem } from './passwords.ts';
 
@@ -132,6 +133,7 @@ export const BrokerFile = z
     ),
     maxTopicLevels: intRange(1, 100).default(16),
     drainTimeout: Duration.default(10_000),
+    cluster: ClusterSection.optional(),
   })
   .superRefine((f, ctx) => {
     const seen = { name: new Map<string, number>(), cert: new Map<string, number>() };
@@ -249,5 +251,6 @@ export async function brokerOptions(
     access: { identities: config.identities, refusalLogIntervalMs: config.refusalLogInterval },
     maxTopicLevels: config.maxTopicLevels,
     drainTimeoutMs: config.drainTimeout,
+    ...(config.cluster ? { cluster: await clusterOptions(config.cluster, (p) => rel(p)) } : {}),
   };
 }

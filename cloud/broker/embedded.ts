@@ -7,11 +7,13 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { Aedes, type AedesOptions } from 'aedes';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { accessHooks, type AccessConfig } from './access.ts';
 import { Refusals, type RefusalStats } from './refusals.ts';
+import type { BrokerClusterOptions } from './cluster-config.ts';
 
 export interface BrokerTlsOptions {
   /** Default `::` (dual stack). */
@@ -54,6 +56,11 @@ export interface EmbeddedBrokerOptions {
   log?: Logger;
   /** Adds `lianwang_broker_refusals_total{kind,reason}`. */
   registry?: Registry;
+  /**
+   * Run as one node of a cluster sharing this Redis (cluster.ts: messages, sessions, subscriptions,
+   * retained messages, QoS 1 queues and Wills). Absent: a stand-alone broker, state in memory.
+   */
+  cluster?: BrokerClusterOptions;
 }
 
 export interface EmbeddedBroker {
@@ -66,6 +73,8 @@ export interface EmbeddedBroker {
   tlsPort: number | undefined;
   tlsUrl: string | undefined;
   aedes: Aedes;
+  /** The cluster node's id and Redis (without credentials), when clustered. */
+  cluster: { id: string; redis: string } | undefined;
   /** Refused connects, publishes, subscribes and TLS handshakes (zero without access control). */
   refusals(): RefusalStats;
   close(): Promise<void>;
@@ -84,12 +93,30 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
       ? {}
       : { intervalMs: opts.access.refusalLogIntervalMs }),
   });
-  const aedes = await Aedes.createBroker({
-    maxTopicLevels: opts.maxTopicLevels ?? 16,
-    drainTimeout: opts.drainTimeoutMs ?? 10_000,
-    ...(opts.users ? { authenticate: passwordsOnly(opts.users, refusals) } : {}),
-    ...(opts.access ? accessHooks(opts.access, refusals) : {}),
-  });
+  // Loaded only for a cluster: a stand-alone broker needs no Redis client.
+  const node = opts.cluster
+    ? await (await import('./cluster.ts')).openClusterNode(opts.cluster, log)
+    : undefined;
+  let aedes: Aedes;
+  try {
+    aedes = await Aedes.createBroker({
+      maxTopicLevels: opts.maxTopicLevels ?? 16,
+      drainTimeout: opts.drainTimeoutMs ?? 10_000,
+      ...(opts.users ? { authenticate: passwordsOnly(opts.users, refusals) } : {}),
+      ...(opts.access ? accessHooks(opts.access, refusals) : {}),
+      ...(node?.aedes ?? {}),
+    });
+  } catch (err) {
+    await node?.close();
+    throw err;
+  }
+  if (node) {
+    // aedes reports a failed Redis write as 'error' (absent from its typings); unheard, it would end the process.
+    (aedes as unknown as EventEmitter).on('error', (err: Error) =>
+      log?.error({ err: err.message, redis: node.redis }, 'broker cluster error'),
+    );
+    node.holdDeliveries(aedes);
+  }
 
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
@@ -138,6 +165,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
   } catch (err) {
     for (const s of servers) s.close();
     await new Promise<void>((resolve) => aedes.close(resolve));
+    await node?.close();
     throw err;
   }
   aedes.on('clientError', (client, err) =>
@@ -154,15 +182,20 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
     tlsPort: secure?.port,
     tlsUrl: secure ? urlOf(secure) : undefined,
     aedes,
+    cluster: node ? { id: aedes.id, redis: node.redis } : undefined,
     refusals: () => refusals.stats(),
     async close() {
       const closed = Promise.all(
         servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
       );
+      // With Redis unreachable the emitter's QUIT would wait for ever: cut the connections after 5 s.
+      const force = node ? setTimeout(() => void node.close(), 5_000) : undefined;
       await new Promise<void>((resolve) => aedes.close(resolve));
+      clearTimeout(force);
       // aedes only tracks clients that sent CONNECT; drop the rest so server.close() can finish.
       for (const socket of sockets) socket.destroy();
       await closed;
+      await node?.close();
     },
   };
 }
