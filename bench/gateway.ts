@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { parse, stringify } from 'yaml';
@@ -30,7 +31,18 @@ export interface GatewayBenchResult {
   rssSamplesMb: number[];
   pollIntervalDriftP50: number;
   pollIntervalDriftP99: number;
+  /** NODE_OPTIONS the gateway ran with. */
+  nodeOptions: string;
 }
+
+/**
+ * The heap limits docs/gateway.md recommends for a gateway of this size (~50,000 Modbus points): old
+ * space capped at 128 MB (≈ 3× the live heap, so an outage or a replay has room) and a 4 MB semi-space
+ * (a smaller young generation; scavenges stay cheap at this allocation rate). node-opcua alone keeps
+ * ~60 MB live, so an OPC UA gateway gets 192 MB. GW_NODE_OPTIONS overrides both.
+ */
+export const GATEWAY_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
+export const OPCUA_GATEWAY_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=4';
 
 export interface GatewayBenchOptions {
   /** Modbus TCP devices (default 500) with `modbusExtra` float32 points beyond the kind's map. */
@@ -92,9 +104,11 @@ export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}):
     http: { host: '::1', port: httpPort },
   });
   await writeFile(gwFile, stringify(config));
+  const nodeOptions =
+    process.env.GW_NODE_OPTIONS ?? (opcuaMachines > 0 ? OPCUA_GATEWAY_NODE_OPTIONS : GATEWAY_NODE_OPTIONS);
   const gw = await startChild(['gateway', gwFile], /gateway started/, {
     LOG_LEVEL: 'info',
-    NODE_OPTIONS: process.env.GW_NODE_OPTIONS ?? '',
+    NODE_OPTIONS: nodeOptions,
   });
   try {
     await delay(5000); // warm-up: connections, births, JIT
@@ -112,7 +126,7 @@ export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}):
     const read1 = await samplesRead(httpPort);
     const drift = await intervalDrift(httpPort);
     const heapUsed = Number(
-      /lianwang_gateway_process_nodejs_heap_size_used_bytes (\S+)/.exec(await metricsText(httpPort))?.[1] ??
+      /^lianwang_gateway_process_nodejs_heap_size_used_bytes (\S+)/m.exec(await metricsText(httpPort))?.[1] ??
         0,
     );
     return {
@@ -127,6 +141,7 @@ export async function gatewayBench(short: boolean, o: GatewayBenchOptions = {}):
       rssSamplesMb,
       pollIntervalDriftP50: drift.p50,
       pollIntervalDriftP99: drift.p99,
+      nodeOptions,
     };
   } finally {
     await gw.stop();
@@ -154,4 +169,25 @@ async function intervalDrift(port: number): Promise<{ p50: number; p99: number }
     .sort((x, y) => x - y);
   const q = (p: number) => drifts[Math.min(drifts.length - 1, Math.floor(p * drifts.length))] ?? Number.NaN;
   return { p50: q(0.5), p99: q(0.99) };
+}
+
+// `npx tsx bench/gateway.ts [--short] [--seconds n] [--sample n] [--devices n | --opcua n]`: this benchmark alone, as JSON.
+// GW_NODE_OPTIONS replaces the Node options the gateway child runs with (GATEWAY_NODE_OPTIONS).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : Number(process.argv[i + 1]);
+  };
+  const seconds = arg('--seconds');
+  const sampleSeconds = arg('--sample');
+  const modbusDevices = arg('--devices');
+  const opcuaMachines = arg('--opcua');
+  const result = await gatewayBench(process.argv.includes('--short'), {
+    ...(seconds === undefined ? {} : { seconds }),
+    ...(sampleSeconds === undefined ? {} : { sampleSeconds }),
+    ...(modbusDevices === undefined ? {} : { modbusDevices }),
+    // The OPC UA row of bench/run.ts: machines × ~100 monitored items, no Modbus.
+    ...(opcuaMachines === undefined ? {} : { modbusDevices: 0, opcuaMachines, opcuaExtra: 75 }),
+  });
+  console.log(JSON.stringify(result, null, 2));
 }
