@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import type { CollectDevice, CollectPoint, ResolvedGateway } from '../config/index.ts';
 import { sparkplugTypeOf } from '../wire/sparkplug/index.ts';
 import { DiskQueue, type QueueStats } from './buffer/disk-queue.ts';
+import { type CommandCounts, CommandRouter } from './commands.ts';
 import { DRIVERS } from './drivers/registry.ts';
 import type { DeviceCounters, DeviceStatus, Driver, DriverFactory, Reading } from './drivers/types.ts';
 import { JsonPublisher } from './north/json.ts';
@@ -37,6 +38,8 @@ export interface Gateway {
   north(): NorthStats;
   queue(): QueueStats;
   suppressed(): number;
+  /** Device commands (Sparkplug DCMD) written, failed and rejected. */
+  commands(): CommandCounts;
   /**
    * Samples read (good/bad totals; good per `<device>|<point>`) and forwarded north after
    * report-by-exception (good per point) — what a subscriber must end up with, for reconciliation.
@@ -96,6 +99,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
     onError: (err) => log.error({ err: err.message }, 'buffer background work failed'),
   });
   const metas = devices.map(deviceMeta);
+  const commands = new CommandRouter(root.child({ name: 'gateway:commands' }));
   const publisher: Publisher =
     config.sparkplug.mode === 'json'
       ? new JsonPublisher({ config, devices: metas, queue, log: root.child({ name: 'gateway:json' }) })
@@ -105,6 +109,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
           queue,
           bufferDir,
           log: root.child({ name: 'gateway:sparkplug' }),
+          onCommand: (c) => void commands.handle(c),
         });
   // Per-point state in arrays over one dense index of the configured points (pipeline/points.ts).
   let current: readonly CollectDevice[] = devices;
@@ -159,7 +164,9 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
 
   // One driver instance per protocol family, serving all of its devices; created on start().
   let drivers: Driver[] = [];
+  /** Creates the drivers for a device list and routes commands to them. */
   const createDrivers = async (list: readonly CollectDevice[]): Promise<Driver[]> => {
+    const driverOf = new Map<string, Driver>();
     const byFamily = new Map<string, CollectDevice[]>();
     for (const d of list) {
       if (d.connectivity.type === 'none') continue;
@@ -171,19 +178,20 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
       const type = members[0]?.connectivity.type;
       if (!type || type === 'none') continue;
       const factory: DriverFactory = await DRIVERS[type]();
-      out.push(
-        factory({
-          devices: members,
-          sink,
-          log: root.child({ name: `gateway:${family}` }),
-          timeoutMs: config.polling.timeout,
-          backoffMinMs: config.polling.backoffMin,
-          backoffMaxMs: config.polling.backoffMax,
-          maxGap: config.polling.maxGap,
-          dataDir: bufferDir,
-        }),
-      );
+      const driver = factory({
+        devices: members,
+        sink,
+        log: root.child({ name: `gateway:${family}` }),
+        timeoutMs: config.polling.timeout,
+        backoffMinMs: config.polling.backoffMin,
+        backoffMaxMs: config.polling.backoffMax,
+        maxGap: config.polling.maxGap,
+        dataDir: bufferDir,
+      });
+      out.push(driver);
+      for (const d of members) driverOf.set(deviceKey(d), driver);
     }
+    commands.route(list, (device) => driverOf.get(device));
     return out;
   };
 
@@ -242,6 +250,7 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
     north: () => publisher.stats(),
     queue: () => queue.stats(),
     suppressed: () => rbe.suppressed,
+    commands: () => commands.counts,
     sampleCounts: () => ({
       ...samples,
       // Built on demand: /metrics reads only the totals.

@@ -67,6 +67,17 @@ export interface Driver {
   stop(): Promise<void>;
   /** Per-device counters for metrics. */
   counters(): ReadonlyMap<string, DeviceCounters>;
+  /**
+   * Writes one point (a setpoint or command: `access: readwrite`) in engineering units, with the
+   * gateway's scaling undone. Resolves once the device acknowledged; rejects with the reason
+   * (a WriteRefused when the point cannot be written at all). Absent: the protocol has no writes.
+   */
+  write?(device: string, point: string, value: Value): Promise<void>;
+}
+
+/** A write refused before anything was sent: unknown device or point, read-only point, unsupported. */
+export class WriteRefused extends Error {
+  override name = 'WriteRefused';
 }
 
 export type DriverFactory = (ctx: DriverContext) => Driver;

@@ -97,6 +97,18 @@ export class PointTable {
     return i < 0 ? undefined : ALIAS_BASE + i;
   }
 
+  /** The device key of a Sparkplug device id (the first device with that id). */
+  keyOf(deviceId: string): string | undefined {
+    for (const d of this.devices.values()) if (d.id === deviceId) return d.key;
+    return undefined;
+  }
+
+  /** The point with this alias on the device (commands may name points by alias only). */
+  pointOf(device: string, alias: number): string | undefined {
+    for (const [name, i] of this.#index.points(device) ?? []) if (ALIAS_BASE + i === alias) return name;
+    return undefined;
+  }
+
   /** A reading of point `i` of the index (-1: unknown, a Double without alias). */
   #metric(i: number, r: Reading, withName: boolean): Metric {
     if (i < 0) return toMetric(r, SparkplugType.Double, undefined, withName);

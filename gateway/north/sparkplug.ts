@@ -25,6 +25,7 @@ import { deathPayload } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
 import { PointTable } from './point-table.ts';
 import {
+  type Command,
   type DeviceMeta,
   type DeviceStatus,
   type DriverLog,
@@ -40,6 +41,8 @@ export interface SparkplugContext {
   queue: DiskQueue;
   bufferDir: string;
   log: DriverLog;
+  /** Device commands (DCMD), one call per metric; without it they are counted as ignored. */
+  onCommand?: (command: Command) => void;
 }
 
 export class SparkplugPublisher implements Publisher {
@@ -346,9 +349,26 @@ export class SparkplugPublisher implements Publisher {
         this.#births(client);
         return;
       }
+      if (parsed.type === 'DCMD' && this.#ctx.onCommand) {
+        this.#deviceCommand(parsed.device, metrics, this.#ctx.onCommand);
+        return;
+      }
     } catch (err) {
       this.#ctx.log.warn({ topic: t, err: (err as Error).message }, 'unreadable command');
     }
     this.#stats.commandsIgnored++;
+  }
+
+  /** Each metric of a DCMD as a Command, with the device key and the point's name resolved. */
+  #deviceCommand(deviceId: string, metrics: readonly Metric[], onCommand: (c: Command) => void): void {
+    const device = this.#points.keyOf(deviceId);
+    for (const m of metrics) {
+      const alias = m.alias === undefined ? undefined : Number(m.alias);
+      const point =
+        m.name ??
+        (device === undefined || alias === undefined ? undefined : this.#points.pointOf(device, alias));
+      this.#stats.commandsReceived++;
+      onCommand({ device, deviceId, point, metric: m.name ?? `alias ${String(m.alias)}`, value: m.value });
+    }
   }
 }

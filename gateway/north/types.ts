@@ -19,6 +19,22 @@ export interface DeviceMeta {
   points: PointMeta[];
 }
 
+/**
+ * A write asked for from the north (a Sparkplug DCMD metric). The publisher only translates topic and
+ * alias; the app decides whether the point may be written, routes it to the driver and counts it.
+ */
+export interface Command {
+  /** The gateway's device key, or undefined when the command names no device of this gateway. */
+  device: string | undefined;
+  /** The device as the command named it (the Sparkplug device id). */
+  deviceId: string;
+  /** The point, or undefined when neither its name nor its alias is known. */
+  point: string | undefined;
+  /** How the command named the metric, for logs: its name or `alias N`. */
+  metric: string;
+  value: unknown;
+}
+
 export interface NorthStats {
   connected: boolean;
   broker: string | undefined;
@@ -31,6 +47,8 @@ export interface NorthStats {
   inFlight: number;
   rebirths: number;
   commandsIgnored: number;
+  /** Device commands (DCMD metrics) handed to the app. */
+  commandsReceived: number;
 }
 
 export const emptyNorthStats = (): NorthStats => ({
@@ -45,6 +63,7 @@ export const emptyNorthStats = (): NorthStats => ({
   inFlight: 0,
   rebirths: 0,
   commandsIgnored: 0,
+  commandsReceived: 0,
 });
 
 export interface Publisher {

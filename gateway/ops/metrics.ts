@@ -81,6 +81,17 @@ export function gatewayRegistry(gw: Gateway): Registry {
       g.set({ path: 'replayed' }, n.pointsReplayed);
     },
   );
+  gauge(
+    'lianwang_gateway_commands_total',
+    'Device commands (Sparkplug DCMD) by result: written, failed, rejected',
+    ['result'],
+    (g) => {
+      const c = gw.commands();
+      g.set({ result: 'written' }, c.written);
+      g.set({ result: 'failed' }, c.failed);
+      g.set({ result: 'rejected' }, c.rejected);
+    },
+  );
   gauge('lianwang_gateway_queue_entries', 'Entries in the store-and-forward queue', [], (g) =>
     g.set(gw.queue().entries),
   );

@@ -75,6 +75,13 @@ export class SparkplugObserver {
     await this.client?.publishAsync(topic.ncmd(this.group, node), Buffer.from(payload), { qos: 1 });
   }
 
+  /** Publishes a DCMD to a device of an edge node (QoS 1). */
+  async dcmd(node: string, device: string, metrics: Metric[]): Promise<void> {
+    const { encodePayload } = await import('../../wire/sparkplug/index.ts');
+    const payload = encodePayload({ timestamp: Date.now(), metrics });
+    await this.client?.publishAsync(topic.dcmd(this.group, node, device), Buffer.from(payload), { qos: 1 });
+  }
+
   count(type: string, device?: string): number {
     return this.messages.filter((m) => m.type === type && (device === undefined || m.device === device))
       .length;

@@ -1,5 +1,5 @@
 /** The Modbus driver (TCP and RTU): one link per endpoint or serial line, one poller per device. */
-import type { Driver, DriverFactory } from '../types.ts';
+import { type Driver, type DriverFactory, WriteRefused } from '../types.ts';
 import { type LinkTarget, linkKey, ModbusLink } from './link.ts';
 import { DevicePoller } from './poller.ts';
 
@@ -36,6 +36,11 @@ export const createModbusDriver: DriverFactory = (ctx): Driver => {
     },
     counters() {
       return new Map(pollers.map((p) => [p.key, p.counters]));
+    },
+    write(device, point, value) {
+      const poller = pollers.find((p) => p.key === device);
+      if (!poller) return Promise.reject(new WriteRefused(`no Modbus device ${device}`));
+      return poller.write(point, value);
     },
   };
 };

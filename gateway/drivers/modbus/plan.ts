@@ -39,7 +39,7 @@ export interface PlanOptions {
  * shared by every point that uses it, instead of one per point (50,000 at the benchmark's scale).
  */
 const codecs = new Map<string, PointCodec>();
-function codecOf(cp: CollectPoint): PointCodec {
+export function codecOf(cp: CollectPoint): PointCodec {
   const codec: PointCodec = {
     type: cp.point.type,
     order: cp.point.modbus?.order ?? 'ABCD',

@@ -4,12 +4,13 @@
  * Loops run at a fixed rate (start + k × interval, no drift), each device at its own phase within
  * the interval (phaseOf); a poll that overruns skips the slots it missed and counts them.
  */
-import type { CollectDevice } from '../../../config/index.ts';
+import type { CollectDevice, CollectPoint } from '../../../config/index.ts';
 import { decodePoint, type Value } from '../../../wire/modbus/codec.ts';
 import { isBitTable } from '../../../wire/modbus/datatypes.ts';
 import type { DeviceCounters, DeviceStatus, DriverContext, Reading } from '../types.ts';
 import { type Block, type PlannedLoop, planLoops } from './plan.ts';
 import { LinkError, type ModbusClient, type ModbusLink } from './link.ts';
+import { writePoint } from './write.ts';
 
 export class DevicePoller {
   readonly key: string;
@@ -18,6 +19,7 @@ export class DevicePoller {
   readonly #unit: number;
   readonly #ctx: DriverContext;
   readonly #loops: readonly PlannedLoop[];
+  readonly #points: readonly CollectPoint[];
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Per loop: how many of its blocks failed in its last poll, and the first reason. */
   readonly #results = new Map<number, { failed: number; total: number; reason: string | undefined }>();
@@ -31,6 +33,7 @@ export class DevicePoller {
     const c = device.connectivity;
     this.#unit = c.type === 'modbus-tcp' || c.type === 'modbus-rtu' ? c.unitId : 1;
     this.#loops = planLoops(device.points, ctx.maxGap);
+    this.#points = device.points;
     this.counters = { polls: 0, errors: {}, lastDurationMs: 0, overruns: 0, intervalsMs: [] };
   }
 
@@ -64,6 +67,11 @@ export class DevicePoller {
       };
       this.#schedule(() => void tick(), start - performance.now());
     });
+  }
+
+  /** Writes one point through the device's link, in turn with its polls (write.ts). */
+  write(point: string, value: Value): Promise<void> {
+    return writePoint(this.#link, this.#unit, this.key, this.#points, point, value);
   }
 
   stop(): void {
