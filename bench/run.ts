@@ -4,6 +4,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { brokerBench, brokerTable } from './broker.ts';
 import { gatewayBench } from './gateway.ts';
 import { footprintBench, footprintTable } from './footprint.ts';
 import { ingestBench, ingestTable } from './ingest.ts';
@@ -85,6 +86,10 @@ rows.push([
 const ingest = await ingestBench(short);
 results.ingest = ingest;
 rows.push(...ingestTable(ingest));
+
+const broker = await brokerBench(short);
+results.broker = broker;
+rows.push(...brokerTable(broker));
 
 const rates = await ratesBench({ short });
 results.rates = rates;

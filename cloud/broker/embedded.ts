@@ -120,6 +120,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions = {}): Pro
 
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
+    // Sparkplug messages are small: without TCP_NODELAY a delivery can wait for the peer's delayed
+    // ACK (up to 40 ms). mosquitto gets the same with set_tcp_nodelay (DOMAIN.md §3).
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
