@@ -24,7 +24,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function typeOf(n: Node): string {
   if (n.const !== undefined) return code(JSON.stringify(n.const));
   if (Array.isArray(n.enum)) return n.enum.map((v) => code(JSON.stringify(v))).join(' \\| ');
-  const branches = (n.oneOf ?? n.anyOf);
+  const branches = n.oneOf ?? n.anyOf;
   if (Array.isArray(branches)) {
     const types = [...new Set(branches.filter(isNode).map(typeOf))];
     return types.join(' \\| ');
