@@ -229,7 +229,9 @@ export class EdgeNode {
       this.#send(link, 'DDATA', this.#ddataTopics[d.index] as string, payload, metrics.length, true);
       return;
     }
-    // Not connected yet, connecting, or in an outage: store and forward.
+    // A gateway not started yet (before its first connection) reports nothing; connecting or in
+    // an outage: store and forward.
+    if (this.#state === 'idle') return;
     const metrics = d.changed(true);
     if (!metrics.length) return;
     const body = Buffer.from(encodePayload({ timestamp: d.time, metrics }, { omitDatatypes: true }));

@@ -44,7 +44,8 @@ export const emptyCounters = (): FleetCounters => ({
 export interface FleetStats extends FleetCounters {
   /** ms since the fleet started. */
   elapsedMs: number;
-  nodes: { total: number; up: number; connecting: number; down: number };
+  /** `replaying`: up and still replaying a buffer as historical DDATA. */
+  nodes: { total: number; up: number; connecting: number; down: number; replaying: number };
   devices: { total: number; reachable: number };
   /**
    * Values that reached the broker and that ingest stores as samples: live + historical + birth
