@@ -215,14 +215,18 @@ describe('Dispatcher', () => {
     expect(got.events).toEqual([{ time: T0, type: 'DDEATH', enterprise: 'e', node: 'json', device: 'd' }]);
   });
 
-  it('a storing worker without tracking writes samples but no marks, events or rebirths', async () => {
+  it('a storing worker writes samples, no marks or events, and asks for a rebirth only for a node it never saw born', async () => {
     const { got, edge, send } = setup({ track: false });
     await send(edge.ddata('furnace-1', [{ metric: 'temp', time: T0, value: 1 }]));
-    expect(got.rebirths).toEqual([]);
+    // A worker (re)started mid-stream has no alias tables: only a rebirth gives them back.
+    expect(got.rebirths).toEqual(['ts-steel/gw1']);
     await send(edge.nbirth(T0));
     await send(edge.dbirth('furnace-1', T0));
     expect(got.samples.some((s) => s.value === 1)).toBe(true);
     expect(got.marks).toEqual([]);
     expect(got.events).toEqual([]);
+    // Session-level checks stay with the tracker: an unknown alias asks for nothing here.
+    await send(edge.ddata('furnace-1', [{ metric: 'temp', time: T0 + 5, value: 9 }], { alias: 999 }));
+    expect(got.rebirths).toEqual(['ts-steel/gw1']);
   });
 });

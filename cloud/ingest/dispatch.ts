@@ -195,8 +195,14 @@ export class Dispatcher {
     s.seq.see(seq, now);
   }
 
-  #rebirth(s: NodeSession, now: number): void {
-    if (!this.o.track || now - s.lastRebirthRequest < this.o.rebirthIntervalMs) return;
+  /**
+   * Asks the edge node to publish its births again. Only the tracker does so for session-level
+   * reasons (seq gaps, unknown aliases); any role may when it holds DATA of a node whose birth
+   * it never saw — a worker (re)started mid-stream has no alias tables and no other way to get
+   * them (Sparkplug births are not retained).
+   */
+  #rebirth(s: NodeSession, now: number, anyRole = false): void {
+    if ((!this.o.track && !anyRole) || now - s.lastRebirthRequest < this.o.rebirthIntervalMs) return;
     s.lastRebirthRequest = now;
     s.rebirthsRequested++;
     this.counts.rebirths++;
@@ -209,7 +215,7 @@ export class Dispatcher {
       this.rejects.reject('park_overflow', s.key, `over ${this.o.parkMax} messages waiting for a birth`, now);
     }
     s.parked.push({ device, payload: p, arrived: now });
-    this.#rebirth(s, now);
+    this.#rebirth(s, now, true);
   }
 
   /** After a birth: DATA parked for it goes through now (oldest first). */

@@ -73,8 +73,19 @@ describe('shared-subscription ingest workers', () => {
     ctx.onTestFinished(() => pub.endAsync());
     const t0 = Date.now() - 3_600_000;
     const send = (f: { topic: string; payload: Buffer }) => pub.publishAsync(f.topic, f.payload, { qos: 1 });
-    await send(edge.nbirth(t0));
-    for (const d of DEVICES) await send(edge.dbirth(d, t0));
+    const births = async () => {
+      await send(edge.nbirth(t0));
+      for (const d of DEVICES) await send(edge.dbirth(d, t0));
+    };
+    // Like a real edge node, answer rebirth requests: a worker restarted mid-stream has no
+    // alias tables and asks for them (births are not retained in Sparkplug).
+    let rebirths = 0;
+    await pub.subscribeAsync('spBv1.0/e1/NCMD/gw1', { qos: 0 });
+    pub.on('message', () => {
+      rebirths++;
+      void births();
+    });
+    await births();
     let expected = DEVICES.length * Object.keys(METRICS).length; // the births' (null) values
     let w1Again: ManagedProcess | undefined;
     for (let i = 0; i < MESSAGES; i++) {
@@ -98,6 +109,7 @@ describe('shared-subscription ingest workers', () => {
       intervalMs: 250,
     });
     expect(await count()).toBe(expected);
+    expect(rebirths).toBeGreaterThan(0); // the restarted worker asked for the births it missed
     // Exactly once, per series: every (device, metric) holds one point per published time.
     for (const d of DEVICES) {
       const series = await store.series({
