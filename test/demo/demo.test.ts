@@ -13,6 +13,8 @@ import type { EdgeNodeInfo } from '../../cloud/ingest/types.ts';
 import type { EnterpriseDetail, RatesReport } from '../../cloud/rates/types.ts';
 import { type ManagedProcess, startProcess, untilReady } from '../helpers/process.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { useServer } from '../helpers/servers.ts';
+import { CHROMIUM, launchChromium, screenshot } from '../browser/chromium.ts';
 
 let dir: string;
 let demo: ManagedProcess;
@@ -60,6 +62,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+const chrome = useServer(launchChromium, CHROMIUM);
+const pct = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
+
 describe('lianwang demo', { timeout: 90_000 }, () => {
   it('brings every enterprise into the rates, each with its own rate', async () => {
     let last: RatesReport | undefined;
@@ -76,6 +81,27 @@ describe('lianwang demo', { timeout: 90_000 }, () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     for (const n of await nodes()) expect(n.devices.filter((d) => d.online).length).toBeGreaterThan(0);
+  });
+
+  it('the dashboard in a real browser shows the rates /api/rates reports', async (ctx) => {
+    const context = await chrome.get(ctx).browser.newContext({ viewport: { width: 1366, height: 900 } });
+    const page = await context.newPage();
+    // The address the demo printed, with the short window it suggests.
+    await page.goto(new URL('?window=2m', url).href);
+    const card = page.locator('[data-testid=province-rate] .card-value[data-value]');
+    await card.waitFor({ timeout: 30_000 });
+    const [from, to] =
+      (await page.locator('[data-view=province]').getAttribute('data-window'))?.split('/') ?? [];
+    const report = await get<RatesReport>(`/api/rates?from=${from}&to=${to}`);
+    expect(await card.textContent()).toBe(pct(report.province.window.networkedRate));
+    for (const e of report.enterprises) {
+      const cell = page.locator(
+        `[data-testid=enterprise-table] tr[data-enterprise=${e.id}] [data-col=networkedRate]`,
+      );
+      expect(await cell.textContent()).toBe(pct(e.window.networkedRate));
+    }
+    await page.screenshot({ path: screenshot('demo-province-zh'), fullPage: true });
+    await context.close();
   });
 
   it('a failed device goes offline as device_unreachable, and comes back', async () => {
