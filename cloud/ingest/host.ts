@@ -140,6 +140,12 @@ export function startIngest(cfg: IngestConfig, sinks: IngestSinks, log: Logger):
   c.on('connect', (ack) => {
     log.info({ broker: cfg.broker, sessionPresent: ack.sessionPresent }, 'ingest connected');
     const subs = subscriptions(track, cfg.shareGroup);
+    // mosquitto 2.0.11 restores a persistent session's $share subscriptions after a broker
+    // restart, but delivers nothing to them (publishers still get PUBACKs: silent loss; found
+    // by the chaos run, shown alone by test/chaos/mosquitto-shared-restart.ts). Unsubscribing
+    // and subscribing again revives them; queued messages belong to the session and survive.
+    const shared = subs.filter((t) => t.startsWith('$share/'));
+    if (ack.sessionPresent && shared.length) c.unsubscribe(shared);
     c.subscribe(subs, { qos: 1 }, (err) => {
       if (err) return log.error({ err: err.message }, 'subscribe failed');
       if (track) c.publish(stateTopic(hostId), state(true, stateTime), { qos: 1, retain: true });
