@@ -60,7 +60,7 @@ export function installDeferredAcks(
     wait.then(
       () => {
         state.held--;
-        if (gen === generation && client.connected) send(packet);
+        if (gen === generation && client.connected && !client.disconnecting) send(packet);
         else state.abandoned++;
       },
       () => {
