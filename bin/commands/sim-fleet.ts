@@ -17,6 +17,7 @@ import {
   planFleet,
   REALISTIC_OUTAGES,
   scalePlant,
+  type ScaledPlant,
 } from '../../simulators/fleet/index.ts';
 
 const USAGE = `usage: lianwang sim --fleet <plant.yaml> --broker mqtt://host:port [options]
@@ -69,7 +70,13 @@ async function loadPlan(v: Values, file: string, out: string | undefined): Promi
     return 1;
   }
   const by = v.scale !== undefined ? { scale: num(v, 'scale', 1) } : { devices: num(v, 'devices', 1) };
-  const scaled = await scalePlant(file, by, out ?? file);
+  let scaled: ScaledPlant;
+  try {
+    scaled = await scalePlant(file, by, out ?? file);
+  } catch (err) {
+    console.error(`lianwang sim --fleet: ${(err as Error).message}`);
+    return 1;
+  }
   console.error(`${file} × ${scaled.scale.toFixed(3)}: ${scaled.connected} connected devices`);
   if (out) {
     await writeFile(out, scaled.text);
@@ -79,6 +86,23 @@ async function loadPlan(v: Values, file: string, out: string | undefined): Promi
 }
 
 export async function simFleetCommand(args: string[]): Promise<number> {
+  let values: Values;
+  try {
+    values = options(args);
+  } catch (err) {
+    console.error(`lianwang sim --fleet: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(values);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`lianwang sim --fleet: ${err.message}\n${USAGE}`);
+    return 2;
+  }
+}
+
+function options(args: string[]): Values {
   const { values } = parseArgs({
     args,
     options: {
@@ -103,13 +127,7 @@ export async function simFleetCommand(args: string[]): Promise<number> {
       'dry-run': { type: 'boolean', default: false },
     },
   });
-  try {
-    return await run(values);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    console.error(`lianwang sim --fleet: ${err.message}\n${USAGE}`);
-    return 2;
-  }
+  return values;
 }
 
 async function run(v: Values): Promise<number> {
