@@ -54,6 +54,8 @@ export class SparkplugPublisher implements Publisher {
   readonly #points = new PointTable();
   readonly #status = new Map<string, DeviceStatus>();
   readonly #born = new Set<string>();
+  /** Good readings of a device that was still offline, for its coming DBIRTH to carry. */
+  readonly #held = new Map<string, Reading[]>();
   #bdSeq = 0;
   #seq = 0;
   readonly #backlog: Backlog;
@@ -84,12 +86,14 @@ export class SparkplugPublisher implements Publisher {
         this.#inFlight.clear();
         this.#stats.inFlight = 0;
         for (const fail of lost) fail();
+        this.#storeHeld();
       },
       onMessage: (t, payload) => this.#command(t, payload),
     });
   }
 
   setDevices(devices: readonly DeviceMeta[]): void {
+    this.#storeHeld();
     this.#points.setDevices(devices);
     for (const key of [...this.#status.keys()]) if (!this.#points.devices.has(key)) this.#status.delete(key);
     const client = this.#link.client;
@@ -109,6 +113,7 @@ export class SparkplugPublisher implements Publisher {
       // A deliberate disconnect publishes the NDEATH itself (the broker only sends the Will on loss).
       await client.publishAsync(topic.ndeath(this.#group, this.#node), deathPayload(this.#bdSeq), { qos: 1 });
     });
+    this.#storeHeld();
     await this.#backlog.flush();
   }
 
@@ -140,9 +145,22 @@ export class SparkplugPublisher implements Publisher {
       return;
     }
     if (!this.#born.has(device)) {
-      // First good data of a device: its DBIRTH carries these values.
-      if (readings.some((r) => r.good) && this.#status.get(device)?.state !== 'offline')
-        this.#birth(client, device);
+      if (!readings.some((r) => r.good)) {
+        // Dead north: its DDEATH stands for these Bad readings (no DDATA may follow a DDEATH).
+        this.#stats.pointsDead += readings.length;
+        return;
+      }
+      // Good data of a device not born north. Its DBIRTH carries these values, and they go to the
+      // disk queue if that DBIRTH is not acknowledged. A driver reports readings before the state
+      // they imply, so a device still marked offline is born by the status() that follows: until
+      // then the readings wait here, and a second batch sends the first to the queue.
+      if (this.#status.get(device)?.state !== 'offline') {
+        this.#birth(client, device, readings);
+        return;
+      }
+      const held = this.#held.get(device);
+      if (held) this.#store(device, held);
+      this.#held.set(device, readings);
       return;
     }
     const metrics = this.#points.metrics(device, readings, false);
@@ -201,10 +219,18 @@ export class SparkplugPublisher implements Publisher {
     }
   }
 
-  #birth(client: MqttClient, device: string): void {
+  /**
+   * A DBIRTH with the latest value of every point. Readings that reached the north only through
+   * this birth (`carried`, and any held while the device was offline) are queued on disk if the
+   * broker does not acknowledge it: a birth is delivered at least once like any DATA.
+   */
+  #birth(client: MqttClient, device: string, carried?: readonly Reading[]): void {
     const meta = this.#points.devices.get(device);
     const metrics = this.#points.birth(device);
     if (!meta || !metrics) return;
+    const held = this.#held.get(device);
+    this.#held.delete(device);
+    const unsent = held ? (carried ? [...held, ...carried] : held) : carried;
     this.#born.add(device);
     this.#publish(
       client,
@@ -212,7 +238,9 @@ export class SparkplugPublisher implements Publisher {
       topic.dbirth(this.#group, this.#node, meta.id),
       { metrics },
       metrics.length,
-      () => undefined,
+      () => {
+        if (unsent?.length) this.#store(device, unsent);
+      },
     );
   }
 
@@ -281,6 +309,12 @@ export class SparkplugPublisher implements Publisher {
         onAck?.();
       },
     );
+  }
+
+  /** Held readings to the disk queue (the connection is gone, or the gateway stops). */
+  #storeHeld(): void {
+    for (const [device, readings] of this.#held) this.#store(device, readings);
+    this.#held.clear();
   }
 
   /** Readings that cannot go out now: to the disk queue, with names so replay needs no birth. */

@@ -44,6 +44,8 @@ export interface NorthStats {
   pointsPublished: number;
   pointsQueued: number;
   pointsReplayed: number;
+  /** Bad readings of a device that is dead north (its DDEATH stands for them): not published. */
+  pointsDead: number;
   inFlight: number;
   rebirths: number;
   commandsIgnored: number;
@@ -60,6 +62,7 @@ export const emptyNorthStats = (): NorthStats => ({
   pointsPublished: 0,
   pointsQueued: 0,
   pointsReplayed: 0,
+  pointsDead: 0,
   inFlight: 0,
   rebirths: 0,
   commandsIgnored: 0,

@@ -72,13 +72,14 @@ export function gatewayRegistry(gw: Gateway): Registry {
   });
   gauge(
     'lianwang_gateway_points_total',
-    'Points published live / queued to disk / replayed',
+    'Points published live / queued to disk / replayed / not published (Bad, device dead north)',
     ['path'],
     (g) => {
       const n = gw.north();
       g.set({ path: 'published' }, n.pointsPublished);
       g.set({ path: 'queued' }, n.pointsQueued);
       g.set({ path: 'replayed' }, n.pointsReplayed);
+      g.set({ path: 'dead' }, n.pointsDead);
     },
   );
   gauge(
