@@ -12,7 +12,6 @@
  * A point's identity is (measurement, tag set, time), so writing a row again overwrites the same
  * point with the same fields: idempotent, and COUNT stays exact.
  */
-import type { IPoint } from 'influx';
 import { linkEvent, normaliseValue, isEventType } from './common.ts';
 import { decodeTag, encodeTag } from './influxql.ts';
 import type { LinkEvent, OnlineMark, Sample, SampleValue, SeriesPoint } from './types.ts';
@@ -21,7 +20,16 @@ export const TELEMETRY = 'telemetry';
 export const ONLINE = 'online';
 export const LINK_EVENTS = 'link_events';
 
-export function samplePoint(s: Sample): IPoint {
+/** One point to write (influx-lines.ts turns it into a line); the shape of node-influx's IPoint. */
+export interface LinePoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, number | boolean | string>;
+  /** ms since the epoch, as text. */
+  timestamp: string;
+}
+
+export function samplePoint(s: Sample): LinePoint {
   const fields: Record<string, number | boolean | string> = { good: s.good, historical: s.historical };
   const value = normaliseValue(s.value);
   if (typeof value === 'number') fields.value = value;
@@ -36,12 +44,12 @@ export function samplePoint(s: Sample): IPoint {
       metric: encodeTag(s.metric),
     },
     fields,
-    // A string: node-influx drops a falsy timestamp (time 0) and lets the server stamp "now".
+    // A string: node-influx (bench/store.ts) drops a falsy timestamp (0) and lets the server stamp "now".
     timestamp: String(s.time),
   };
 }
 
-export function markPoint(m: OnlineMark, widthMs: number): IPoint {
+export function markPoint(m: OnlineMark, widthMs: number): LinePoint {
   return {
     measurement: ONLINE,
     tags: { w: String(widthMs), enterprise: encodeTag(m.enterprise), device: encodeTag(m.device) },
@@ -50,7 +58,7 @@ export function markPoint(m: OnlineMark, widthMs: number): IPoint {
   };
 }
 
-export function eventPoint(e: LinkEvent): IPoint {
+export function eventPoint(e: LinkEvent): LinePoint {
   const tags: Record<string, string> = {
     type: e.type,
     enterprise: encodeTag(e.enterprise),

@@ -1,12 +1,13 @@
 /**
- * The InfluxDB 1.x store (production), through node-influx 5 — the client that speaks to
- * Debian's InfluxDB 1.6.7 (it has no /api/v2). Layout and sanitising: influx-layout.ts,
- * influxql.ts and docs/storage.md.
+ * The InfluxDB 1.x store (production). Queries go through node-influx 5 — the client that speaks
+ * to Debian's InfluxDB 1.6.7 (it has no /api/v2); writes are line protocol the store builds with
+ * cached series keys (influx-lines.ts) and POSTs itself (influx-http.ts). Layout and sanitising:
+ * influx-layout.ts, influxql.ts and docs/storage.md.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
-import { InfluxDB, type IPoint, type IPoolOptions } from 'influx';
+import { InfluxDB, type IPoolOptions } from 'influx';
 import {
   bound,
   checkEvents,
@@ -31,11 +32,12 @@ import {
   marksOf,
   ONLINE,
   type RawSeries,
-  samplePoint,
   seriesPoint,
   tagOf,
   TELEMETRY,
 } from './influx-layout.ts';
+import { InfluxHttpError, lineWriter, type LineWriter } from './influx-http.ts';
+import { pointLine, SampleLines } from './influx-lines.ts';
 import { durationLiteral, parseInfluxUrl, quoteIdent, quoteString, tagEquals, timeMs } from './influxql.ts';
 import type { CountQuery, LinkEvent, OnlineMark, Sample, Series, SeriesQuery, Store } from './types.ts';
 
@@ -72,8 +74,9 @@ const TRANSIENT_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** The HTTP status of a node-influx RequestError (4xx; 5xx become ServiceNotAvailableError). */
+/** The HTTP status of a write (InfluxHttpError) or of a node-influx RequestError (4xx; 5xx become ServiceNotAvailableError). */
 function statusOf(err: unknown): number | undefined {
+  if (err instanceof InfluxHttpError) return err.status;
   const status = (err as { res?: { statusCode?: unknown } } | null)?.res?.statusCode;
   return typeof status === 'number' ? status : undefined;
 }
@@ -92,7 +95,11 @@ function droppedByRetention(err: unknown): number | undefined {
 function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  return (typeof code === 'string' && TRANSIENT_CODES.has(code)) || err.name === 'ServiceNotAvailableError';
+  return (
+    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
+    err.name === 'ServiceNotAvailableError' ||
+    (err instanceof InfluxHttpError && err.status >= 500)
+  );
 }
 
 // node-influx disables a host for a growing delay (300 ms … 10 s) after any failure, failing every
@@ -117,6 +124,9 @@ class InfluxStore implements Store {
   readonly #retryDelayMs: number;
   readonly #agent: HttpAgent;
   readonly #client: InfluxDB;
+  /** Writes: line protocol built by the store (influx-lines.ts), POSTed by influx-http.ts. */
+  readonly #writer: LineWriter;
+  readonly #lines = new SampleLines();
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'new' | 'open' | 'closed' = 'new';
 
@@ -144,6 +154,7 @@ class InfluxStore implements Store {
       pool: { maxRetries: 0, backoff: noBackoff, requestTimeout: opts.requestTimeoutMs ?? 10_000 },
       options: { agent: this.#agent },
     });
+    this.#writer = lineWriter(target, this.#agent, opts.requestTimeoutMs ?? 10_000);
   }
 
   async open(): Promise<void> {
@@ -171,13 +182,14 @@ class InfluxStore implements Store {
 
   async writeSamples(rows: readonly Sample[]): Promise<void> {
     checkSamples(rows);
-    await this.#write(rows.map(samplePoint), 'write samples');
+    await this.#write(this.#lines.bodies(rows, this.#chunkSize), rows.length, 'write samples');
   }
 
   async writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void> {
     checkMarks(marks, widthMs);
     await this.#write(
-      marks.map((m) => markPoint(m, widthMs)),
+      this.#bodies(marks.map((m) => pointLine(markPoint(m, widthMs)))),
+      marks.length,
       'write online marks',
     );
   }
@@ -195,7 +207,11 @@ class InfluxStore implements Store {
 
   async writeEvents(events: readonly LinkEvent[]): Promise<void> {
     checkEvents(events);
-    await this.#write(events.map(eventPoint), 'write link events');
+    await this.#write(
+      this.#bodies(events.map((e) => pointLine(eventPoint(e)))),
+      events.length,
+      'write link events',
+    );
   }
 
   async loadEvents(from: number, to: number): Promise<LinkEvent[]> {
@@ -262,23 +278,27 @@ class InfluxStore implements Store {
       throw new Error(`influx store at ${this.location} is ${this.#state === 'new' ? 'not open' : 'closed'}`);
   }
 
-  async #write(points: IPoint[], what: string): Promise<void> {
+  /** Lines → request bodies of at most chunkSize lines. */
+  #bodies(lines: string[]): string[] {
+    const bodies: string[] = [];
+    for (let i = 0; i < lines.length; i += this.#chunkSize)
+      bodies.push(lines.slice(i, i + this.#chunkSize).join('\n'));
+    return bodies;
+  }
+
+  /** `bodies` hold `count` points, chunkSize per body but the last. */
+  async #write(bodies: string[], count: number, what: string): Promise<void> {
     this.#checkOpen();
-    if (points.length === 0) return;
-    const chunks: IPoint[][] = [];
-    for (let i = 0; i < points.length; i += this.#chunkSize)
-      chunks.push(points.slice(i, i + this.#chunkSize));
+    if (count === 0) return;
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++] as IPoint[];
+      while (next < bodies.length) {
+        const i = next++;
+        const body = bodies[i] as string;
+        const points = i < bodies.length - 1 ? this.#chunkSize : count - i * this.#chunkSize;
         await this.#retrying(async () => {
           try {
-            await this.#client.writePoints(chunk, {
-              database: this.#database,
-              retentionPolicy: RETENTION_POLICY,
-              precision: 'ms',
-            });
+            await this.#writer.write(body, RETENTION_POLICY);
           } catch (err) {
             const dropped = droppedByRetention(err);
             if (dropped === undefined) throw err;
@@ -287,10 +307,10 @@ class InfluxStore implements Store {
               `influx ${what}: points older than the retention policy dropped`,
             );
           }
-        }, `${what} (${chunk.length} points)`);
+        }, `${what} (${points} points)`);
       }
     };
-    const workers = Array.from({ length: Math.min(this.#parallel, chunks.length) }, worker);
+    const workers = Array.from({ length: Math.min(this.#parallel, bodies.length) }, worker);
     await this.#track(() => Promise.all(workers));
   }
 

@@ -198,6 +198,18 @@ describe('InfluxDB store (real influxd)', () => {
     expect(JSON.stringify(await policies())).toContain('["lianwang","48h0m0s","1h0m0s",1,true]');
   });
 
+  it("stores a string value holding \\' as it is (node-influx's writePoints doubled the backslash)", async (ctx) => {
+    const { url } = influxd.get(ctx);
+    const store = createInfluxStore({ url: `${url}/quotes` });
+    ctx.onTestFinished(() => store.close());
+    await store.open();
+    const t = now();
+    const values = ["it\\'s", "\\'", 'say "\\"hi\\""'];
+    await store.writeSamples(values.map((value, i) => sample({ metric: `s${i}`, time: t, value })));
+    const series = await store.series({ enterprise: 'ent-1', device: 'press-3', from: t, to: t + 1 });
+    expect(series.map((s) => s.points[0]?.value)).toEqual(values);
+  });
+
   it('lays data out for Grafana: typed fields, ids as tags, online buckets per device', async (ctx) => {
     const { url } = influxd.get(ctx);
     const store = createInfluxStore({ url: `${url}/grafana` });
