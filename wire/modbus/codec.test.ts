@@ -111,6 +111,23 @@ describe('register codec: properties', () => {
     );
   });
 
+  it('decodes at an offset exactly as from the start of that slice (no state kept between calls)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...DATA_TYPES),
+        order,
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 12, maxLength: 12 }),
+        fc.integer({ min: 0, max: 4 }),
+        (type, o, words, at) => {
+          const pt = p(type, o, { length: 16 });
+          const a = decodePoint(pt, words, at);
+          decodePoint(p('float64', 'DCBA'), [0xffff, 0xffff, 0xffff, 0xffff]); // dirty any scratch
+          expect(decodePoint(pt, words.slice(at))).toStrictEqual(a);
+        },
+      ),
+    );
+  });
+
   it('decodes any words of any type without throwing', () => {
     fc.assert(
       fc.property(

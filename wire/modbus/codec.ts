@@ -145,23 +145,35 @@ export function encodePoint(p: PointCodec, value: Value): number[] {
   return words;
 }
 
+/** Scratch bytes for decodePoint's numeric types (at most 4 registers), reused by every call. */
+const scratch = new Uint8Array(8);
+const scratchView = new DataView(scratch.buffer);
+
 /**
  * The point's registers (starting at `at` in `words`) → engineering value. Throws
  * RangeError when fewer registers are given than the type needs.
+ *
+ * Numeric types are reordered into one module-level scratch buffer and read through one DataView:
+ * this runs once per point per poll, and a fresh Uint8Array + DataView per call (whose `.buffer`
+ * makes V8 allocate an off-heap backing store with malloc) cost ~300 ns a point, ~10× the work.
  */
 export function decodePoint(p: PointCodec, words: ArrayLike<number>, at = 0): Value {
   const width = registerWidth(p.type, p.length ?? 0);
   if (at < 0 || at + width > words.length) {
     throw new RangeError(`${p.type} needs ${width} register(s) at ${at}, have ${words.length - at}`);
   }
-  const wire = new Uint8Array(width * 2);
-  for (let i = 0; i < width; i++) {
-    const w = words[at + i] ?? 0;
-    wire[i * 2] = (w >> 8) & 0xff;
-    wire[i * 2 + 1] = w & 0xff;
+  if (p.type === 'string') return toEngineering(p, decodeString(p, words, at, width));
+  const wordSwap = swapsWords(p.order);
+  const byteSwap = swapsBytes(p.order);
+  // The same mapping as reorder(): output word w comes from wire word (wordSwap ? width−1−w : w).
+  for (let w = 0; w < width; w++) {
+    const word = words[at + (wordSwap ? width - 1 - w : w)] ?? 0;
+    const hi = (word >> 8) & 0xff;
+    const lo = word & 0xff;
+    scratch[w * 2] = byteSwap ? lo : hi;
+    scratch[w * 2 + 1] = byteSwap ? hi : lo;
   }
-  const bytes = reorder(wire, p);
-  const view = new DataView(bytes.buffer);
+  const view = scratchView;
   let raw: Value;
   switch (p.type) {
     case 'bool':
@@ -191,11 +203,18 @@ export function decodePoint(p: PointCodec, words: ArrayLike<number>, at = 0): Va
     case 'uint64':
       raw = view.getBigUint64(0);
       break;
-    case 'string': {
-      const end = bytes.indexOf(0);
-      raw = new TextDecoder().decode(end === -1 ? bytes : bytes.subarray(0, end));
-      break;
-    }
   }
   return toEngineering(p, raw);
+}
+
+function decodeString(p: PointCodec, words: ArrayLike<number>, at: number, width: number): string {
+  const wire = new Uint8Array(width * 2);
+  for (let i = 0; i < width; i++) {
+    const w = words[at + i] ?? 0;
+    wire[i * 2] = (w >> 8) & 0xff;
+    wire[i * 2 + 1] = w & 0xff;
+  }
+  const bytes = reorder(wire, p);
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end === -1 ? bytes : bytes.subarray(0, end));
 }
