@@ -1,5 +1,11 @@
 /** Sparkplug metrics from readings and point metadata: pure helpers of the edge node. */
-import { BD_SEQ, encodePayload, type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
+import {
+  BD_SEQ,
+  encodePayload,
+  type Metric,
+  NODE_CONTROL_REBIRTH,
+  SparkplugType,
+} from '../../wire/sparkplug/index.ts';
 import type { PointMeta, Reading } from './types.ts';
 
 /**
@@ -36,6 +42,23 @@ export function coerce(v: NonNullable<Reading['value']>, datatype: number): Metr
   }
   if (typeof v === 'bigint') return Number(v);
   return v;
+}
+
+/** NBIRTH metrics: bdSeq, the rebirth control, and the disk queue's size (aliases 1 and 2). */
+export function nodeBirthMetrics(bdSeq: number, queue: { entries: number; bytes: number }): Metric[] {
+  const timestamp = Date.now();
+  return [
+    { name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(bdSeq), timestamp },
+    { name: NODE_CONTROL_REBIRTH, datatype: SparkplugType.Boolean, value: false, timestamp },
+    {
+      name: 'Buffer/Entries',
+      alias: 1,
+      datatype: SparkplugType.UInt64,
+      value: BigInt(queue.entries),
+      timestamp,
+    },
+    { name: 'Buffer/Bytes', alias: 2, datatype: SparkplugType.UInt64, value: BigInt(queue.bytes), timestamp },
+  ];
 }
 
 /** NDEATH (and the Will): only the birth/death sequence number. */

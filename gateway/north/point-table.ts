@@ -3,10 +3,11 @@
  * in a dense index), datatypes, and the latest reading of each (births carry them). Kept in arrays, not
  * per-point objects: see pipeline/points.ts.
  */
+import { DataEncoder } from '../../wire/sparkplug/data-encoder.ts';
 import { type Metric, SparkplugType } from '../../wire/sparkplug/index.ts';
 import { LastSamples, PointIndex } from '../pipeline/points.ts';
-import { birthProperties, toMetric } from './metrics.ts';
-import type { DeviceMeta, Reading } from './types.ts';
+import { birthProperties, coerce, toMetric } from './metrics.ts';
+import type { Command, DeviceMeta, Reading } from './types.ts';
 
 /** Aliases 1–99 are the node's own metrics; device points get ALIAS_BASE + their index. */
 export const ALIAS_BASE = 100;
@@ -18,6 +19,7 @@ export class PointTable {
   #last = new LastSamples(0);
   /** Devices with at least one reading. */
   readonly #seen = new Set<string>();
+  readonly #encoder = new DataEncoder();
 
   /** A new device list; last readings are carried over by device and point name. */
   setDevices(devices: readonly DeviceMeta[]): void {
@@ -67,6 +69,33 @@ export class PointTable {
     return out;
   }
 
+  /**
+   * The readings as a DATA payload (aliases, no names, no datatypes), written straight from the
+   * readings (wire/sparkplug/data-encoder.ts): the same bytes as encodePayload of `metrics(…, false)`,
+   * without a Metric object per reading. Undefined when a reading needs the general encoder (a point
+   * outside the index, a value its datatype cannot carry): the caller uses encodePayload then.
+   */
+  encodeData(
+    device: string,
+    readings: readonly Reading[],
+    timestamp: number,
+    seq: number,
+  ): Buffer | undefined {
+    const points = this.#index.points(device);
+    if (!points) return undefined;
+    const enc = this.#encoder;
+    enc.begin();
+    for (let k = 0; k < readings.length; k++) {
+      const r = readings[k] as Reading;
+      const i = points.get(r.point);
+      if (i === undefined) return undefined;
+      const datatype = this.#types[i] ?? SparkplugType.Double;
+      const value = r.good && r.value !== null ? coerce(r.value, datatype) : null;
+      if (!enc.add(ALIAS_BASE + i, r.time, datatype, value)) return undefined;
+    }
+    return enc.finish(timestamp, seq);
+  }
+
   /** DBIRTH metrics: every point with name, alias, datatype, last value and its time, properties. */
   birth(device: string): Metric[] | undefined {
     const meta = this.devices.get(device);
@@ -107,6 +136,17 @@ export class PointTable {
   pointOf(device: string, alias: number): string | undefined {
     for (const [name, i] of this.#index.points(device) ?? []) if (ALIAS_BASE + i === alias) return name;
     return undefined;
+  }
+
+  /** Each metric of a DCMD as a Command, with the device key and the point's name (or alias) resolved. */
+  commands(deviceId: string, metrics: readonly Metric[]): Command[] {
+    const device = this.keyOf(deviceId);
+    return metrics.map((m) => {
+      const alias = m.alias === undefined ? undefined : Number(m.alias);
+      const point =
+        m.name ?? (device === undefined || alias === undefined ? undefined : this.pointOf(device, alias));
+      return { device, deviceId, point, metric: m.name ?? `alias ${String(m.alias)}`, value: m.value };
+    });
   }
 
   /** A reading of point `i` of the index (-1: unknown, a Double without alias). */

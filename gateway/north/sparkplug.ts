@@ -8,20 +8,18 @@
 import type { MqttClient } from 'mqtt';
 import type { GatewayFile } from '../../config/index.ts';
 import {
-  BD_SEQ,
   decodePayload,
   encodePayload,
   type Metric,
   NODE_CONTROL_REBIRTH,
   nextSeq,
   parseTopic,
-  SparkplugType,
   topic,
 } from '../../wire/sparkplug/index.ts';
 import type { DiskQueue, QueueEntry } from '../buffer/disk-queue.ts';
 import { Backlog } from './backlog.ts';
 import { nextBdSeq } from './bdseq.ts';
-import { deathPayload } from './metrics.ts';
+import { deathPayload, nodeBirthMetrics } from './metrics.ts';
 import { MqttLink } from './mqtt-link.ts';
 import { PointTable } from './point-table.ts';
 import {
@@ -163,9 +161,13 @@ export class SparkplugPublisher implements Publisher {
       this.#held.set(device, readings);
       return;
     }
-    const metrics = this.#points.metrics(device, readings, false);
-    this.#publish(client, 'DDATA', this.#ddataTopic(device), { metrics }, readings.length, () =>
-      this.#store(device, readings),
+    this.#publish(
+      client,
+      'DDATA',
+      this.#ddataTopic(device),
+      (seq) => this.#ddata(device, readings, seq),
+      readings.length,
+      () => this.#store(device, readings),
     );
   }
 
@@ -193,26 +195,8 @@ export class SparkplugPublisher implements Publisher {
   #births(client: MqttClient): void {
     this.#seq = 0;
     this.#born.clear();
-    const q = this.#ctx.queue.stats();
-    const metrics: Metric[] = [
-      { name: BD_SEQ, datatype: SparkplugType.UInt64, value: BigInt(this.#bdSeq), timestamp: Date.now() },
-      { name: NODE_CONTROL_REBIRTH, datatype: SparkplugType.Boolean, value: false, timestamp: Date.now() },
-      {
-        name: 'Buffer/Entries',
-        alias: 1,
-        datatype: SparkplugType.UInt64,
-        value: BigInt(q.entries),
-        timestamp: Date.now(),
-      },
-      {
-        name: 'Buffer/Bytes',
-        alias: 2,
-        datatype: SparkplugType.UInt64,
-        value: BigInt(q.bytes),
-        timestamp: Date.now(),
-      },
-    ];
-    this.#send(client, 'NBIRTH', topic.nbirth(this.#group, this.#node), { seq: 0, metrics }, 0);
+    const payload = this.#encode('NBIRTH', 0, nodeBirthMetrics(this.#bdSeq, this.#ctx.queue.stats()));
+    this.#send(client, 'NBIRTH', topic.nbirth(this.#group, this.#node), payload, 0);
     for (const key of this.#points.devices.keys()) {
       const s = this.#status.get(key)?.state;
       if ((s === 'online' || s === 'degraded') && this.#points.hasData(key)) this.#birth(client, key);
@@ -236,7 +220,7 @@ export class SparkplugPublisher implements Publisher {
       client,
       'DBIRTH',
       topic.dbirth(this.#group, this.#node, meta.id),
-      { metrics },
+      (seq) => this.#encode('DBIRTH', seq, metrics),
       metrics.length,
       () => {
         if (unsent?.length) this.#store(device, unsent);
@@ -252,7 +236,7 @@ export class SparkplugPublisher implements Publisher {
       client,
       'DDEATH',
       topic.ddeath(this.#group, this.#node, meta.id),
-      { metrics: [] },
+      (seq) => this.#encode('DDEATH', seq, []),
       0,
       () => undefined,
     );
@@ -262,32 +246,44 @@ export class SparkplugPublisher implements Publisher {
     return topic.ddata(this.#group, this.#node, this.#points.devices.get(device)?.id ?? device);
   }
 
+  /** A payload stamped now, by the general encoder (DATA and CMD without datatypes). */
+  #encode(type: string, seq: number, metrics: Metric[]): Buffer {
+    const omitDatatypes = type.endsWith('DATA');
+    return Buffer.from(encodePayload({ timestamp: Date.now(), seq, metrics }, { omitDatatypes }));
+  }
+
+  /** Live DDATA straight from the readings (PointTable.encodeData), else by the general encoder. */
+  #ddata(device: string, readings: readonly Reading[], seq: number): Buffer {
+    const now = Date.now();
+    return (
+      this.#points.encodeData(device, readings, now, seq) ??
+      this.#encode('DDATA', seq, this.#points.metrics(device, readings, false))
+    );
+  }
+
   /** Publishes with the next seq; `onFail` runs when the message is not acknowledged. */
   #publish(
     client: MqttClient,
     type: string,
     t: string,
-    p: { metrics: Metric[] },
+    encode: (seq: number) => Buffer,
     points: number,
     onFail: () => void,
     onAck?: () => void,
   ): void {
     this.#seq = nextSeq(this.#seq);
-    this.#send(client, type, t, { ...p, seq: this.#seq }, points, onFail, onAck);
+    this.#send(client, type, t, encode(this.#seq), points, onFail, onAck);
   }
 
   #send(
     client: MqttClient,
     type: string,
     t: string,
-    p: { seq?: number; metrics: Metric[] },
+    payload: Buffer,
     points: number,
     onFail?: () => void,
     onAck?: () => void,
   ): void {
-    const payload = Buffer.from(
-      encodePayload({ timestamp: Date.now(), ...p }, { omitDatatypes: type.endsWith('DATA') }),
-    );
     const token = this.#nextToken++;
     this.#inFlight.set(token, onFail ?? (() => undefined));
     this.#stats.inFlight = this.#inFlight.size;
@@ -357,7 +353,7 @@ export class SparkplugPublisher implements Publisher {
         client,
         'DDATA',
         this.#ddataTopic(device),
-        { metrics: out },
+        (seq) => this.#encode('DDATA', seq, out),
         out.length,
         () => resolve(false),
         () => {
@@ -384,25 +380,14 @@ export class SparkplugPublisher implements Publisher {
         return;
       }
       if (parsed.type === 'DCMD' && this.#ctx.onCommand) {
-        this.#deviceCommand(parsed.device, metrics, this.#ctx.onCommand);
+        const commands = this.#points.commands(parsed.device, metrics);
+        this.#stats.commandsReceived += commands.length;
+        for (const c of commands) this.#ctx.onCommand(c);
         return;
       }
     } catch (err) {
       this.#ctx.log.warn({ topic: t, err: (err as Error).message }, 'unreadable command');
     }
     this.#stats.commandsIgnored++;
-  }
-
-  /** Each metric of a DCMD as a Command, with the device key and the point's name resolved. */
-  #deviceCommand(deviceId: string, metrics: readonly Metric[], onCommand: (c: Command) => void): void {
-    const device = this.#points.keyOf(deviceId);
-    for (const m of metrics) {
-      const alias = m.alias === undefined ? undefined : Number(m.alias);
-      const point =
-        m.name ??
-        (device === undefined || alias === undefined ? undefined : this.#points.pointOf(device, alias));
-      this.#stats.commandsReceived++;
-      onCommand({ device, deviceId, point, metric: m.name ?? `alias ${String(m.alias)}`, value: m.value });
-    }
   }
 }
