@@ -2,10 +2,12 @@
  * Rates engine at province scale: a synthetic ledger (100,000 devices over ~430 enterprises,
  * every city and industry), 30 days of realistic availability (most devices online with a
  * few outages, some flapping, some mostly off, some never seen), then the cost of a 30-day
- * report, of an enterprise detail, and of marking samples on the ingest side.
+ * report, of an enterprise detail, and of marking samples on the ingest side; then a restart:
+ * the state written as an availability snapshot to DuckDB and InfluxDB and restored from it
+ * (bench/rates-restart.ts).
  *
- * `npx tsx --expose-gc bench/rates.ts [--short]` prints a table (--expose-gc makes the memory
- * figures settle); `ratesBench()` returns the figures.
+ * `npx tsx --expose-gc bench/rates.ts [--short] [--no-restart] [--no-influx]` prints a table
+ * (--expose-gc makes the memory figures settle); `ratesBench()` returns the figures.
  */
 import { pathToFileURL } from 'node:url';
 import type { Plant, ResolvedDevice, ResolvedEnterprise } from '../config/load/resolve.ts';
@@ -16,12 +18,16 @@ import { Ledger } from '../cloud/ledger/ledger.ts';
 import { AvailabilityIndex } from '../cloud/rates/availability.ts';
 import { createRatesEngine } from '../cloud/rates/engine.ts';
 import type { OnlineMark } from '../cloud/store/types.ts';
+import { restartBench, type RestartBenchRow } from './rates-restart.ts';
 
 export interface RatesBenchOptions {
   devices?: number;
   days?: number;
   /** 10,000 devices × 7 days unless devices/days are given. */
   short?: boolean;
+  /** The restart phase (default true); `influx: false` runs it on DuckDB only. */
+  restart?: boolean;
+  influx?: boolean;
 }
 
 export interface RatesBenchResult {
@@ -36,6 +42,10 @@ export interface RatesBenchResult {
   loadMs: number;
   /** Restoring from per-bucket OnlineMarks, measured on a slice (1,000 devices × 1 day). */
   loadMarksPerSecond: number;
+  /** Online buckets in the index: the marks a restart without a snapshot would read. */
+  onlineBuckets: number;
+  /** Restart from a snapshot, per store (empty with restart: false). */
+  restart: RestartBenchRow[];
   rssMb: number;
   /** RSS growth from restoring the availability (index + per-device objects and maps). */
   indexRssMb: number;
@@ -112,6 +122,8 @@ export async function ratesBench(opts: RatesBenchOptions = {}): Promise<RatesBen
   }
 
   const loadMarksPerSecond = marksLoadRate(rng);
+  let onlineBuckets = 0;
+  for (const [, , runs] of index.devices()) onlineBuckets += runs.count(0, 2 ** 32);
 
   // Ingest side, live: every device reports once a second for a minute past the loaded window.
   const ents = all.map((d) => d.enterprise);
@@ -151,6 +163,26 @@ export async function ratesBench(opts: RatesBenchOptions = {}): Promise<RatesBen
   }
   const sampleNs = ((performance.now() - t) * 1e6) / (sampleSeconds * ids.length);
 
+  // Last, as it adds to the index: a restart from a snapshot of this state.
+  // A gateway per enterprise, born with its connected devices: the link status a snapshot keeps.
+  for (const e of ledger.enterprises()) {
+    engine.event({ time: start, type: 'NBIRTH', enterprise: e.id, node: `gw-${e.id}` });
+    for (const d of ledger.devices(e.id))
+      if (d.connectivity !== 'none')
+        engine.event({ time: start, type: 'DBIRTH', enterprise: e.id, node: `gw-${e.id}`, device: d.id });
+  }
+  const restart =
+    opts.restart === false
+      ? []
+      : await restartBench({
+          ledger,
+          engine,
+          widthMs: W,
+          from: start,
+          to: end,
+          ...(opts.influx === false ? { duckdbOnly: true } : {}),
+        });
+
   return {
     devices: all.length,
     enterprises: ledger.enterprises().length,
@@ -160,6 +192,8 @@ export async function ratesBench(opts: RatesBenchOptions = {}): Promise<RatesBen
     ledgerMs,
     loadMs,
     loadMarksPerSecond,
+    onlineBuckets,
+    restart,
     rssMb: mem.rss / 2 ** 20,
     indexRssMb: (mem.rss - before.rss) / 2 ** 20,
     heapUsedMb: mem.heapUsed / 2 ** 20,
@@ -307,6 +341,15 @@ export function ratesTable(r: RatesBenchResult): [string, string, string][] {
       'target < 1 s',
     ],
     ['rates: enterprise()', `${n(r.enterpriseMs, 1)} ms for ${n(r.enterpriseDevices)} devices`, ''],
+    ...r.restart.map((x): [string, string, string] => [
+      `restart: restore availability (${x.store})`,
+      `${n(x.restoreMs / 1000, 1)} s (read snapshot ${n(x.phases.readSnapshot / 1000, 1)} s, its runs ${n(x.phases.runs / 1000, 1)} s, ` +
+        `read later ${n(x.phases.readSince / 1000, 1)} s, apply ${n(x.phases.apply / 1000, 1)} s), ` +
+        `${n(x.rowsRead)} rows read (snapshot ${n(x.snapshotRows)} rows + ${n(x.snapshotLinks)} links, ${n(x.marksAfter)} later marks); ` +
+        `snapshot capture ${n(x.captureMs / 1000, 1)} s, write ${n(x.writeMs / 1000, 1)} s; ` +
+        `${x.identical ? 'report identical' : 'REPORT DIFFERS'}${x.fallback === undefined ? '' : ` (no snapshot: ${x.fallback})`}`,
+      `without snapshot: ${n(r.onlineBuckets / 1e6, 1)}M marks`,
+    ]),
     [
       'rates: ingest cost',
       `mark() ${n(r.markLiveNs)} ns live (${n(r.markHotNs)} ns same device again), ${n(r.markLateNs)} ns late; sample() ${n(r.sampleNs)} ns`,
@@ -317,7 +360,11 @@ export function ratesTable(r: RatesBenchResult): [string, string, string][] {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const short = process.argv.includes('--short');
-  const r = await ratesBench({ short });
+  const r = await ratesBench({
+    short,
+    restart: !process.argv.includes('--no-restart'),
+    influx: !process.argv.includes('--no-influx'),
+  });
   const rows = ratesTable(r);
   const widths = [0, 1].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(widths[0]!)}  ${b.padEnd(widths[1]!)}  ${c}`);

@@ -3,8 +3,9 @@
  * Sparkplug host application) → rates engine → HTTP API. `buildCloud()` is the app factory
  * (tests drive it in-process); `lianwang cloud` only turns flags into its options.
  *
- * On start the rates engine is restored from the store (online marks over the retention
- * window, link events), so a restart reports the same rates it reported before.
+ * On start the rates engine is restored from the store — the newest availability snapshot and
+ * what was written after it, or without one every online mark and link event of the restore
+ * window (snapshots.ts) — so a restart reports the same rates it reported before.
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +20,7 @@ import type { IngestStats } from './ingest/types.ts';
 import { Ledger } from './ledger/index.ts';
 import { cloudRegistry } from './metrics.ts';
 import { createRatesEngine, type RatesService } from './rates/index.ts';
+import { restoreAvailability, type RestoreStats, Snapshotter } from './snapshots.ts';
 import {
   Batcher,
   openStore,
@@ -48,6 +50,10 @@ export interface CloudOptions {
   target?: number;
   /** How far back availability is restored on start (default 35 days). */
   restoreMs?: number;
+  /** How often the availability snapshot is written (default 5 min; 0 = never, restarts read every mark). */
+  snapshotEveryMs?: number;
+  /** On start, marks and events written since the snapshot's time minus this are loaded (default 2 min). */
+  snapshotMarginMs?: number;
   readToken?: string;
   adminToken?: string;
   staticDir?: string;
@@ -62,8 +68,16 @@ export interface Cloud {
   readonly api: FastifyInstance | undefined;
   /** http://[::1]:port/ (https:// with `https`) when listening. */
   readonly url: string | undefined;
+  /** Writes the availability snapshot (undefined for a worker, which has no rates engine). */
+  readonly snapshots: Snapshotter | undefined;
+  /** How the rates engine was restored on start. */
+  readonly restored: RestoreStats | undefined;
   stats(): IngestStats;
-  stop(): Promise<void>;
+  /**
+   * Stops everything, writing a last availability snapshot first; `{ snapshot: false }` skips
+   * it, leaving the last periodic one as the restart point (what a crash leaves: tests).
+   */
+  stop(opts?: { snapshot?: boolean }): Promise<void>;
 }
 
 export class CloudConfigError extends Error {}
@@ -108,14 +122,27 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
         maxFutureMs,
       })
     : undefined;
+  let snapshots: Snapshotter | undefined;
+  let restored: RestoreStats | undefined;
   if (rates) {
     const to = Date.now() + widthMs;
     const from = to - (o.restoreMs ?? 35 * 86_400_000);
-    const marks = await store.loadOnline(widthMs, from, to);
-    rates.availability.load(marks);
-    const events = await store.loadEvents(from, to);
-    for (const e of events) rates.event(e);
-    log.info({ marks: marks.length, events: events.length }, 'availability restored from the store');
+    restored = await restoreAvailability(store, rates, {
+      widthMs,
+      from,
+      to,
+      ...(o.snapshotMarginMs === undefined ? {} : { marginMs: o.snapshotMarginMs }),
+      log: storeLog,
+    });
+    log.info({ ...restored, ms: Math.round(restored.ms) }, 'availability restored from the store');
+    snapshots = new Snapshotter({
+      store,
+      rates,
+      widthMs,
+      everyMs: o.snapshotEveryMs ?? 5 * 60_000,
+      log: storeLog,
+    });
+    snapshots.start();
   }
 
   const batcher = new Batcher<Sample>({
@@ -201,8 +228,10 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
     ledger,
     api,
     url,
+    snapshots,
+    restored,
     stats: () => ingest.stats(),
-    async stop() {
+    async stop(opts = {}) {
       await api?.close();
       await ingest.stop();
       await batcher
@@ -210,6 +239,8 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
         .catch((err: unknown) => log.error({ err: (err as Error).message }, 'samples left unwritten'));
       await marks.close().catch(() => undefined);
       await events.close().catch(() => undefined);
+      // After the last marks and events: the snapshot a restart starts from is the final state.
+      await snapshots?.stop({ final: opts.snapshot ?? true });
       await store.close();
     },
   };

@@ -15,5 +15,6 @@ export const CLOUD_USAGE = `lianwang cloud --plant <plant.yaml> [options]
   --client-id id        MQTT client id (persistent session): unique per worker, stable across restarts
   --host-id id          Sparkplug host id for STATE (default lianwang)
   --width 60s           bucket width w; --theta 0.5 online-fraction threshold; --target 0.5
+  --snapshot-every 5m   write the availability snapshot restarts start from (and on stop); 0 = never
   --static dir          serve this directory at / instead of the dashboard (built on first start)
   Tokens: LIANWANG_READ_TOKEN / LIANWANG_ADMIN_TOKEN, or --read-token-file / --admin-token-file.`;

@@ -37,6 +37,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
         'client-id': { type: 'string' },
         'host-id': { type: 'string' },
         width: { type: 'string', default: '60s' },
+        'snapshot-every': { type: 'string', default: '5m' },
         theta: { type: 'string' },
         target: { type: 'string' },
         static: { type: 'string' },
@@ -70,6 +71,11 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const widthMs = parseDuration(values.width);
   if (widthMs === undefined || widthMs < 1000)
     return fail(`--width must be a duration of at least 1s, got "${values.width}"`);
+  const snapshotEveryMs = values['snapshot-every'] === '0' ? 0 : parseDuration(values['snapshot-every']);
+  if (snapshotEveryMs === undefined || (snapshotEveryMs > 0 && snapshotEveryMs < 1000))
+    return fail(
+      `--snapshot-every must be a duration of at least 1s, or 0, got "${values['snapshot-every']}"`,
+    );
   // A password in a URL shows in `ps` and would be logged with the URL: it comes from a file or the environment.
   for (const [flag, url] of [
     ['--broker', values.broker],
@@ -131,6 +137,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
       ...(role === 'worker' ? {} : { http: { host: values.bind, port } }),
       ...(https ? { https } : {}),
       widthMs,
+      snapshotEveryMs,
       ...(theta === undefined ? {} : { theta }),
       ...(target === undefined ? {} : { target }),
       ...(role === 'worker' ? {} : { staticDir: values.static ?? (await ensureDashboard()) }),

@@ -260,6 +260,31 @@ export class AvailabilityIndex {
     r.trim();
   }
 
+  /**
+   * Restores one device from bucket-number runs [s₀, e₀, s₁, e₁, …] (decodeRuns of runs-codec.ts:
+   * the snapshot path, without a pair array per run). Any order; merges with what is there.
+   */
+  loadBuckets(enterprise: string, device: string, runs: ArrayLike<number>): void {
+    const r = this.#runs(enterprise, device, true);
+    let last = -1;
+    for (let i = 0; i + 1 < runs.length; i += 2) {
+      const e = Math.min(runs[i + 1]!, MAX_BUCKET + 1);
+      if (r.addRange(runs[i]!, e) > 0 && e - 1 > last) last = e - 1;
+    }
+    if (last >= 0 && last * this.widthMs > r.lastSeen) r.lastSeen = last * this.widthMs;
+    r.trim();
+  }
+
+  /** Every device's runs, for the snapshot writer (runs-codec.ts encodes them from the arrays). */
+  *devices(): Generator<[enterprise: string, device: string, runs: BucketRuns]> {
+    for (const [enterprise, m] of this.#devices) for (const [device, r] of m) yield [enterprise, device, r];
+  }
+
+  /** Forgets everything (a restore that failed half-way starts again from scratch). */
+  clear(): void {
+    this.#devices.clear();
+  }
+
   /** Online runs of a device as [startMs, endMs) pairs, ascending. */
   runs(enterprise: string, device: string): [number, number][] {
     const r = this.#runs(enterprise, device, false);

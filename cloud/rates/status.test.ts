@@ -62,4 +62,30 @@ describe('LinkStatus', () => {
     expect(s.node('e', 'd')).toBe('gw');
     expect(s.reason('e', { id: 'x', connectivity: 'modbus-tcp' }, true)).toBe('device_unreachable');
   });
+
+  it('latest(): the deciding event of every node and device replays to the same reasons', () => {
+    const events: LinkEvent[] = [
+      ev(10, 'NBIRTH', 'gw'),
+      ev(11, 'DBIRTH', 'gw', 'd'),
+      ev(12, 'DBIRTH', 'gw', 'moved'),
+      ev(20, 'NBIRTH', 'gw2'),
+      ev(21, 'DBIRTH', 'gw2', 'moved'), // the device moved to gw2
+      ev(25, 'DDEATH', 'gw', 'd'),
+      ev(30, 'NDEATH', 'gw'),
+      ev(5, 'NDEATH', 'gw2'), // late and older: changes nothing
+    ];
+    const all = new LinkStatus();
+    for (const e of events) all.event(e);
+    const latest = all.latest();
+    expect(latest).toHaveLength(4);
+    const replayed = new LinkStatus();
+    for (const e of latest) replayed.event(e);
+    for (const id of ['d', 'moved', 'never'])
+      expect([id, replayed.reason('e', { ...UA, id }, false)]).toEqual([
+        id,
+        all.reason('e', { ...UA, id }, false),
+      ]);
+    expect(replayed.nodes()).toEqual(all.nodes());
+    expect(replayed.node('e', 'moved')).toBe('gw2');
+  });
 });

@@ -19,6 +19,8 @@ interface Timed {
 interface DeviceLink {
   /** From DBIRTH/DDEATH, if any was seen. */
   state?: Timed;
+  /** The node of the event that set `state`. */
+  stateNode?: string;
   /** The edge node that reported the device most recently (by source/event time). */
   node?: string;
   nodeTime: number;
@@ -49,8 +51,31 @@ export class LinkStatus {
     }
     if (e.device === undefined || e.device === '') return;
     const link = this.#link(e.enterprise, e.device);
-    if (!link.state || e.time >= link.state.time) link.state = { up: e.type === 'DBIRTH', time: e.time };
+    if (!link.state || e.time >= link.state.time) {
+      link.state = { up: e.type === 'DBIRTH', time: e.time };
+      link.stateNode = e.node;
+    }
     this.#via(link, e.node, e.time);
+  }
+
+  /**
+   * The event that set each node's and device's state: replayed (with compareEvents order) they
+   * give the state every event seen so far gives — what an availability snapshot keeps instead
+   * of the events. Which node last *sampled* a device is not kept, as it is not in the store.
+   */
+  latest(): LinkEvent[] {
+    const out: LinkEvent[] = [];
+    for (const [enterprise, m] of this.#nodes)
+      for (const [node, s] of m)
+        out.push({ time: s.time, type: s.up ? 'NBIRTH' : 'NDEATH', enterprise, node });
+    for (const [enterprise, m] of this.#devices) {
+      for (const [device, link] of m) {
+        if (!link.state || link.stateNode === undefined) continue;
+        const type = link.state.up ? 'DBIRTH' : 'DDEATH';
+        out.push({ time: link.state.time, type, enterprise, node: link.stateNode, device });
+      }
+    }
+    return out;
   }
 
   /** A good sample of the device from `node` at source time `time`. */

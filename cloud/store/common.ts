@@ -3,7 +3,7 @@
  * store, so the conformance suite can hold them all to one behaviour), the order of link events,
  * and the small logger shape the stores write to.
  */
-import type { LinkEvent, LinkEventType, OnlineMark, Sample, SampleValue } from './types.ts';
+import type { LinkEvent, LinkEventType, OnlineMark, RunsSnapshot, Sample, SampleValue } from './types.ts';
 
 /** The subset of pino's Logger the stores use, so tests can pass a plain object. */
 export interface StoreLog {
@@ -95,6 +95,11 @@ export function checkEvents(events: readonly LinkEvent[]): void {
     if (!EVENT_TYPES.includes(e.type))
       throw new InvalidRowError(`link event: unknown type ${JSON.stringify(e.type)}`);
   }
+}
+
+export function checkSnapshot(s: RunsSnapshot): void {
+  checkTime(s.takenAt, 'availability snapshot');
+  checkEvents(s.links);
 }
 
 /** A LinkEvent as stored: `device: ''` and an absent device are the same event (NBIRTH/NDEATH). */

@@ -21,23 +21,24 @@ import {
   checkEvents,
   checkMarks,
   checkSamples,
+  checkSnapshot,
   checkWidth,
-  compareEvents,
   compareStrings,
-  isEventType,
-  linkEvent,
   messageOf,
   normaliseValue,
   seriesLimit,
   silentLog,
   type StoreLog,
 } from './common.ts';
+import { MERGE_SAMPLES, mergeInto, SCHEMA, STAGING } from './duckdb-schema.ts';
+import { appendValue, eventsOf, marksOf, str, valueOf } from './duckdb-rows.ts';
+import { readSnapshot, writeSnapshot } from './duckdb-snapshots.ts';
 import type {
   CountQuery,
   LinkEvent,
   OnlineMark,
+  RunsSnapshot,
   Sample,
-  SampleValue,
   Series,
   SeriesQuery,
   Store,
@@ -50,43 +51,6 @@ export interface DuckdbStoreOptions {
 }
 
 export const DUCKDB_FILE = 'lianwang.duckdb';
-
-// Times are BIGINT ms, exactly the contract's numbers (the `telemetry` view adds a TIMESTAMP).
-// A sample's identity is (enterprise, device, metric, time, node): node metrics (device '') of
-// two gateways in one enterprise must not collide; InfluxDB keys them by the node tag the same way.
-// `samples` has no PRIMARY KEY: its ART index made inserts 2–3× slower, slowing further as it grew
-// (bench/store.ts; docs/storage.md). The single writer connection enforces uniqueness instead
-// (MERGE_SAMPLES). The small tables keep their keys and INSERT OR IGNORE.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS samples (
-  enterprise VARCHAR NOT NULL, node VARCHAR NOT NULL, device VARCHAR NOT NULL, metric VARCHAR NOT NULL,
-  time BIGINT NOT NULL, value DOUBLE, value_bool BOOLEAN, value_str VARCHAR,
-  good BOOLEAN NOT NULL, historical BOOLEAN NOT NULL);
-CREATE TABLE IF NOT EXISTS online (
-  width BIGINT NOT NULL, enterprise VARCHAR NOT NULL, device VARCHAR NOT NULL, bucket BIGINT NOT NULL,
-  PRIMARY KEY (width, enterprise, device, bucket));
-CREATE TABLE IF NOT EXISTS link_events (
-  time BIGINT NOT NULL, type VARCHAR NOT NULL, enterprise VARCHAR NOT NULL, node VARCHAR NOT NULL,
-  device VARCHAR NOT NULL, PRIMARY KEY (time, type, enterprise, node, device));
-CREATE OR REPLACE VIEW telemetry AS SELECT epoch_ms(time) AS ts, * FROM samples;
-`;
-
-// New samples only: first of each identity within the batch, and none already stored. The time
-// bounds ($1, $2 = the batch's min and max) are constants, so the scan of `samples` skips every
-// row group whose zone map lies outside them: the cost follows the batch, not the table.
-const MERGE_SAMPLES = `
-INSERT INTO samples SELECT * FROM (
-  SELECT DISTINCT ON (enterprise, device, metric, time, node) * FROM stage_samples) s
-WHERE NOT EXISTS (
-  SELECT 1 FROM samples t WHERE t.time BETWEEN $1 AND $2 AND t.time = s.time
-    AND t.enterprise = s.enterprise AND t.device = s.device AND t.metric = s.metric AND t.node = s.node)`;
-
-const mergeInto = (table: string): string => `INSERT OR IGNORE INTO ${table} SELECT * FROM stage_${table}`;
-
-// Staging tables live in the writer connection's TEMP catalog: never written to the file.
-const STAGING = ['samples', 'online', 'link_events']
-  .map((t) => `CREATE TEMP TABLE IF NOT EXISTS stage_${t} AS SELECT * FROM ${t} LIMIT 0;`)
-  .join('\n');
 
 // DuckDB's file lock only excludes other processes: a second instance on the same file in this
 // process opens silently and the two then overwrite each other's writes. Refuse it instead.
@@ -179,11 +143,13 @@ class DuckdbStore implements Store {
   async writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void> {
     checkMarks(marks, widthMs);
     const width = BigInt(widthMs);
+    const written = BigInt(Date.now());
     await this.#stageAndMerge('online', { sql: mergeInto('online') }, marks, (a, m) => {
       a.appendBigInt(width);
       a.appendVarchar(m.enterprise);
       a.appendVarchar(m.device);
       a.appendBigInt(BigInt(m.bucket));
+      a.appendBigInt(written);
     });
   }
 
@@ -193,21 +159,28 @@ class DuckdbStore implements Store {
       'SELECT enterprise, device, bucket FROM online WHERE width = ? AND bucket >= ? AND bucket < ?',
       [BigInt(widthMs), BigInt(bound(from)), BigInt(bound(to))],
     );
-    return rows.map(([enterprise, device, bucket]) => ({
-      enterprise: str(enterprise),
-      device: str(device),
-      bucket: Number(bucket),
-    }));
+    return marksOf(rows);
+  }
+
+  async loadOnlineSince(widthMs: number, since: number): Promise<OnlineMark[]> {
+    checkWidth(widthMs);
+    const rows = await this.#read(
+      'SELECT enterprise, device, bucket FROM online WHERE width = ? AND written >= ?',
+      [BigInt(widthMs), BigInt(bound(since))],
+    );
+    return marksOf(rows);
   }
 
   async writeEvents(events: readonly LinkEvent[]): Promise<void> {
     checkEvents(events);
+    const written = BigInt(Date.now());
     await this.#stageAndMerge('link_events', { sql: mergeInto('link_events') }, events, (a, e) => {
       a.appendBigInt(BigInt(e.time));
       a.appendVarchar(e.type);
       a.appendVarchar(e.enterprise);
       a.appendVarchar(e.node);
       a.appendVarchar(e.device ?? '');
+      a.appendBigInt(written);
     });
   }
 
@@ -216,12 +189,36 @@ class DuckdbStore implements Store {
       'SELECT time, type, enterprise, node, device FROM link_events WHERE time >= ? AND time < ?',
       [BigInt(bound(from)), BigInt(bound(to))],
     );
-    const events: LinkEvent[] = [];
-    for (const [time, type, enterprise, node, device] of rows) {
-      const t = str(type);
-      if (isEventType(t)) events.push(linkEvent(Number(time), t, str(enterprise), str(node), str(device)));
-    }
-    return events.sort(compareEvents);
+    return eventsOf(rows);
+  }
+
+  async loadEventsSince(since: number): Promise<LinkEvent[]> {
+    const rows = await this.#read(
+      'SELECT time, type, enterprise, node, device FROM link_events WHERE written >= ?',
+      [BigInt(bound(since))],
+    );
+    return eventsOf(rows);
+  }
+
+  async writeRunsSnapshot(widthMs: number, snapshot: RunsSnapshot): Promise<void> {
+    checkWidth(widthMs);
+    checkSnapshot(snapshot);
+    const { writer } = this.#handles();
+    await this.#serial(async () => {
+      try {
+        await writeSnapshot(writer, widthMs, snapshot);
+      } catch (err) {
+        throw new Error(
+          `duckdb write of the availability snapshot (${snapshot.rows.length} rows) at ${this.location} failed: ${messageOf(err)}`,
+          { cause: err },
+        );
+      }
+    });
+  }
+
+  async loadRunsSnapshot(widthMs: number): Promise<RunsSnapshot | undefined> {
+    checkWidth(widthMs);
+    return this.#withConnection((c) => readSnapshot(c, widthMs));
   }
 
   async series(q: SeriesQuery): Promise<Series[]> {
@@ -329,7 +326,12 @@ class DuckdbStore implements Store {
         );
       }
     };
-    const done = this.#writes.then(run, run);
+    await this.#serial(run);
+  }
+
+  /** Runs `op` once every write queued before it has settled: one writer at a time. */
+  async #serial(op: () => Promise<void>): Promise<void> {
+    const done = this.#writes.then(op, op);
     this.#writes = done.catch(() => undefined);
     await done;
   }
@@ -339,11 +341,16 @@ class DuckdbStore implements Store {
    * one query at a time, and concurrent API requests should not queue behind each other.
    */
   async #read(sql: string, params: DuckDBValue[]): Promise<DuckDBValue[][]> {
+    return this.#withConnection(async (c) => (await c.runAndReadAll(sql, params)).getRows());
+  }
+
+  /** `op` on a connection of its own, closed after; tracked so close() waits for it. */
+  async #withConnection<T>(op: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     const { instance } = this.#handles();
-    const query = async (): Promise<DuckDBValue[][]> => {
+    const query = async (): Promise<T> => {
       const c = await instance.connect();
       try {
-        return (await c.runAndReadAll(sql, params)).getRows();
+        return await op(c);
       } finally {
         c.closeSync();
       }
@@ -358,27 +365,4 @@ class DuckdbStore implements Store {
       this.#reads.delete(p);
     }
   }
-}
-
-function appendValue(a: DuckDBAppender, value: SampleValue): void {
-  // Columns value (DOUBLE), value_bool, value_str: at most one is set.
-  if (typeof value === 'number') a.appendDouble(value);
-  else a.appendNull();
-  if (typeof value === 'boolean') a.appendBoolean(value);
-  else a.appendNull();
-  if (typeof value === 'string') a.appendVarchar(value);
-  else a.appendNull();
-}
-
-/** A cell of a result row (undefined only past the row's end). */
-type Cell = DuckDBValue | undefined;
-
-function valueOf(num: Cell, bool: Cell, text: Cell): SampleValue {
-  if (typeof num === 'number') return num;
-  if (typeof bool === 'boolean') return bool;
-  return typeof text === 'string' ? text : null;
-}
-
-function str(v: Cell): string {
-  return typeof v === 'string' ? v : String(v);
 }

@@ -118,12 +118,22 @@ export function eventsOf(series: RawSeries[]): LinkEvent[] {
   return out;
 }
 
+/**
+ * Marks from `SELECT "v", "enterprise", "device"`: the tags as columns of one series, not a
+ * series per device (GROUP BY), which at 100,000 devices made the answer ~1.6× slower to get.
+ */
 export function marksOf(series: RawSeries[]): OnlineMark[] {
   return series.flatMap((s) => {
-    const enterprise = tagOf(s, 'enterprise');
-    const device = tagOf(s, 'device');
     const col = columnsOf(s);
-    return s.values.map((row) => ({ enterprise, device, bucket: Number(col(row, 'time')) }));
+    const text = (row: unknown[], c: string): string => {
+      const v = col(row, c);
+      return decodeTag(typeof v === 'string' ? v : '');
+    };
+    return s.values.map((row) => ({
+      enterprise: text(row, 'enterprise'),
+      device: text(row, 'device'),
+      bucket: Number(col(row, 'time')),
+    }));
   });
 }
 

@@ -13,6 +13,7 @@ import {
   checkEvents,
   checkMarks,
   checkSamples,
+  checkSnapshot,
   checkWidth,
   compareEvents,
   compareStrings,
@@ -36,10 +37,32 @@ import {
   tagOf,
   TELEMETRY,
 } from './influx-layout.ts';
-import { InfluxHttpError, lineWriter, type LineWriter } from './influx-http.ts';
+import { droppedByRetention, isTransient, statusOf } from './influx-errors.ts';
+import { lineWriter, type LineWriter } from './influx-http.ts';
 import { pointLine, SampleLines } from './influx-lines.ts';
+import {
+  LATE_EVENT_MS,
+  lateEventLines,
+  lateMarkLines,
+  lateMarkMs,
+  loadLateEvents,
+  loadLateMarks,
+  loadSnapshot,
+  type SnapshotIo,
+  unique,
+  writeSnapshot,
+} from './influx-snapshots.ts';
 import { durationLiteral, parseInfluxUrl, quoteIdent, quoteString, tagEquals, timeMs } from './influxql.ts';
-import type { CountQuery, LinkEvent, OnlineMark, Sample, Series, SeriesQuery, Store } from './types.ts';
+import type {
+  CountQuery,
+  LinkEvent,
+  OnlineMark,
+  RunsSnapshot,
+  Sample,
+  Series,
+  SeriesQuery,
+  Store,
+} from './types.ts';
 
 export interface InfluxStoreOptions {
   /** `http://[user:pass@]host:8086/database`; the database defaults to `lianwang`. */
@@ -60,47 +83,6 @@ export interface InfluxStoreOptions {
 
 /** The retention policy lianwang writes to and makes the database's default. */
 export const RETENTION_POLICY = 'lianwang';
-
-// Errors worth another attempt: the server is down, restarting or overloaded (node-influx turns
-// 5xx answers and timeouts into ServiceNotAvailableError). A 4xx is the request's fault: final.
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'EAI_AGAIN',
-]);
-
-/** The HTTP status of a write (InfluxHttpError) or of a node-influx RequestError (4xx; 5xx become ServiceNotAvailableError). */
-function statusOf(err: unknown): number | undefined {
-  if (err instanceof InfluxHttpError) return err.status;
-  const status = (err as { res?: { statusCode?: unknown } } | null)?.res?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/**
- * InfluxDB stores the rest of a batch and drops points older than the retention policy with a
- * 400 "partial write: points beyond retention policy dropped=N". Those points would be deleted
- * anyway, so this is success (logged), not a failure that retrying could ever fix.
- */
-function droppedByRetention(err: unknown): number | undefined {
-  if (statusOf(err) !== 400) return undefined;
-  const m = /partial write: points beyond retention policy dropped=(\d+)/.exec(messageOf(err));
-  return m ? Number(m[1]) : undefined;
-}
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && TRANSIENT_CODES.has(code)) ||
-    err.name === 'ServiceNotAvailableError' ||
-    (err instanceof InfluxHttpError && err.status >= 500)
-  );
-}
 
 // node-influx disables a host for a growing delay (300 ms … 10 s) after any failure, failing every
 // request meanwhile with "No host available", and keeps the re-enable timer alive after close.
@@ -129,6 +111,8 @@ class InfluxStore implements Store {
   readonly #lines = new SampleLines();
   readonly #inFlight = new Set<Promise<unknown>>();
   #state: 'new' | 'open' | 'closed' = 'new';
+  /** Time of the last late_writes point: one ms per write call, so two never overwrite each other. */
+  #lateAt = 0;
 
   constructor(opts: InfluxStoreOptions) {
     const target = parseInfluxUrl(opts.url);
@@ -187,19 +171,22 @@ class InfluxStore implements Store {
 
   async writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void> {
     checkMarks(marks, widthMs);
-    await this.#write(
-      this.#bodies(marks.map((m) => pointLine(markPoint(m, widthMs)))),
-      marks.length,
-      'write online marks',
-    );
+    const lines = marks.map((m) => pointLine(markPoint(m, widthMs)));
+    lines.push(...lateMarkLines(marks, widthMs, Date.now(), () => this.#lateTime()));
+    await this.#write(this.#bodies(lines), lines.length, 'write online marks');
+  }
+
+  async loadOnlineSince(widthMs: number, since: number): Promise<OnlineMark[]> {
+    const recent = await this.loadOnline(widthMs, since - lateMarkMs(widthMs), Infinity);
+    return unique([...recent, ...(await loadLateMarks(this.#snapshotIo(), widthMs, since))]);
   }
 
   async loadOnline(widthMs: number, from: number, to: number): Promise<OnlineMark[]> {
     checkWidth(widthMs);
     if (bound(from) >= bound(to)) return [];
     const series = await this.#read(
-      `SELECT "v" FROM ${this.#from(ONLINE)} WHERE ${quoteIdent('w')} = ${quoteString(String(widthMs))}` +
-        ` AND ${this.#between(from, to)} GROUP BY "enterprise", "device"`,
+      `SELECT "v", "enterprise", "device" FROM ${this.#from(ONLINE)}` +
+        ` WHERE ${quoteIdent('w')} = ${quoteString(String(widthMs))} AND ${this.#between(from, to)}`,
       'load online marks',
     );
     return marksOf(series);
@@ -207,11 +194,9 @@ class InfluxStore implements Store {
 
   async writeEvents(events: readonly LinkEvent[]): Promise<void> {
     checkEvents(events);
-    await this.#write(
-      this.#bodies(events.map((e) => pointLine(eventPoint(e)))),
-      events.length,
-      'write link events',
-    );
+    const lines = events.map((e) => pointLine(eventPoint(e)));
+    lines.push(...lateEventLines(events, Date.now(), () => this.#lateTime()));
+    await this.#write(this.#bodies(lines), lines.length, 'write link events');
   }
 
   async loadEvents(from: number, to: number): Promise<LinkEvent[]> {
@@ -221,6 +206,22 @@ class InfluxStore implements Store {
       'load link events',
     );
     return eventsOf(series).sort(compareEvents);
+  }
+
+  async loadEventsSince(since: number): Promise<LinkEvent[]> {
+    const recent = await this.loadEvents(since - LATE_EVENT_MS, Infinity);
+    return unique([...recent, ...(await loadLateEvents(this.#snapshotIo(), since))]).sort(compareEvents);
+  }
+
+  async writeRunsSnapshot(widthMs: number, snapshot: RunsSnapshot): Promise<void> {
+    checkWidth(widthMs);
+    checkSnapshot(snapshot);
+    await writeSnapshot(this.#snapshotIo(), widthMs, snapshot);
+  }
+
+  async loadRunsSnapshot(widthMs: number): Promise<RunsSnapshot | undefined> {
+    checkWidth(widthMs);
+    return loadSnapshot(this.#snapshotIo(), widthMs);
   }
 
   async series(q: SeriesQuery): Promise<Series[]> {
@@ -263,6 +264,25 @@ class InfluxStore implements Store {
     this.#state = 'closed';
     await Promise.allSettled([...this.#inFlight]);
     this.#agent.destroy();
+  }
+
+  #snapshotIo(): SnapshotIo {
+    return {
+      write: (body, lines, what) => this.#write([body], lines, what),
+      read: (q, what) => this.#read(q, what),
+      from: (m) => this.#from(m),
+      between: (from, to) => this.#between(from, to),
+      skipped: (takenAt) =>
+        this.#log.warn(
+          { location: this.location, takenAt },
+          'influx availability snapshot incomplete: skipped',
+        ),
+    };
+  }
+
+  #lateTime(): number {
+    this.#lateAt = Math.max(Date.now(), this.#lateAt + 1);
+    return this.#lateAt;
   }
 
   #from(measurement: string): string {

@@ -8,6 +8,7 @@ import {
   checkEvents,
   checkMarks,
   checkSamples,
+  checkSnapshot,
   checkWidth,
   compareEvents,
   compareStrings,
@@ -15,18 +16,44 @@ import {
   normaliseValue,
   seriesLimit,
 } from './common.ts';
-import type { CountQuery, LinkEvent, OnlineMark, Sample, Series, SeriesQuery, Store } from './types.ts';
+import type {
+  CountQuery,
+  LinkEvent,
+  OnlineMark,
+  RunsSnapshot,
+  Sample,
+  Series,
+  SeriesQuery,
+  Store,
+} from './types.ts';
 
 /** What a memory store holds; pass the same object to a new store to "reopen" it. */
 export interface MemoryData {
   samples: Map<string, Sample>;
-  online: Map<string, OnlineMark & { width: number }>;
-  events: Map<string, LinkEvent>;
+  /** `at`: when the mark was first written (Date.now()), for loadOnlineSince. */
+  online: Map<string, OnlineMark & { width: number; at: number }>;
+  events: Map<string, { event: LinkEvent; at: number }>;
+  /** width → takenAt → snapshot, written before its commit below. */
+  snapshots: Map<number, Map<number, RunsSnapshot>>;
+  /** width → takenAt of the snapshots whose write completed. */
+  committed: Map<number, Set<number>>;
 }
 
 export function memoryData(): MemoryData {
-  return { samples: new Map(), online: new Map(), events: new Map() };
+  return {
+    samples: new Map(),
+    online: new Map(),
+    events: new Map(),
+    snapshots: new Map(),
+    committed: new Map(),
+  };
 }
+
+const copySnapshot = (s: RunsSnapshot): RunsSnapshot => ({
+  takenAt: s.takenAt,
+  rows: s.rows.map((r) => ({ ...r })),
+  links: s.links.map((e) => linkEvent(e.time, e.type, e.enterprise, e.node, e.device ?? '')),
+});
 
 // Same identities as the other stores (the sample key includes the node, as in DuckDB/InfluxDB).
 const key = (...parts: (string | number)[]): string => parts.join('\u0000');
@@ -69,13 +96,12 @@ export function createMemoryStore(opts: { data?: MemoryData } = {}): Store {
     writeOnline: (marks: readonly OnlineMark[], widthMs: number) =>
       run(() => {
         checkMarks(marks, widthMs);
-        for (const { enterprise, device, bucket } of marks)
-          data.online.set(key(widthMs, enterprise, device, bucket), {
-            enterprise,
-            device,
-            bucket,
-            width: widthMs,
-          });
+        const at = Date.now();
+        for (const { enterprise, device, bucket } of marks) {
+          const k = key(widthMs, enterprise, device, bucket);
+          // First write wins, as INSERT OR IGNORE: a rewrite keeps the mark's first `at`.
+          if (!data.online.has(k)) data.online.set(k, { enterprise, device, bucket, width: widthMs, at });
+        }
       }),
     loadOnline: (widthMs: number, from: number, to: number) =>
       run(() => {
@@ -84,24 +110,62 @@ export function createMemoryStore(opts: { data?: MemoryData } = {}): Store {
           .filter((m) => m.width === widthMs && inRange(m.bucket, from, to))
           .map(({ enterprise, device, bucket }) => ({ enterprise, device, bucket }));
       }),
+    loadOnlineSince: (widthMs: number, since: number) =>
+      run(() => {
+        checkWidth(widthMs);
+        return [...data.online.values()]
+          .filter((m) => m.width === widthMs && m.at >= since)
+          .map(({ enterprise, device, bucket }) => ({ enterprise, device, bucket }));
+      }),
     writeEvents: (events: readonly LinkEvent[]) =>
       run(() => {
         checkEvents(events);
+        const at = Date.now();
         for (const e of events) {
           const device = e.device ?? '';
-          data.events.set(
-            key(e.time, e.type, e.enterprise, e.node, device),
-            linkEvent(e.time, e.type, e.enterprise, e.node, device),
-          );
+          const k = key(e.time, e.type, e.enterprise, e.node, device);
+          if (!data.events.has(k))
+            data.events.set(k, { event: linkEvent(e.time, e.type, e.enterprise, e.node, device), at });
         }
       }),
     loadEvents: (from: number, to: number) =>
       run(() =>
         [...data.events.values()]
-          .filter((e) => inRange(e.time, from, to))
-          .map((e) => ({ ...e }))
+          .filter(({ event }) => inRange(event.time, from, to))
+          .map(({ event }) => ({ ...event }))
           .sort(compareEvents),
       ),
+    loadEventsSince: (since: number) =>
+      run(() =>
+        [...data.events.values()]
+          .filter(({ at }) => at >= since)
+          .map(({ event }) => ({ ...event }))
+          .sort(compareEvents),
+      ),
+    writeRunsSnapshot: (widthMs: number, snapshot: RunsSnapshot) =>
+      run(() => {
+        checkWidth(widthMs);
+        checkSnapshot(snapshot);
+        const byTime = data.snapshots.get(widthMs) ?? new Map<number, RunsSnapshot>();
+        data.snapshots.set(widthMs, byTime);
+        byTime.set(snapshot.takenAt, copySnapshot(snapshot));
+        const done = data.committed.get(widthMs) ?? new Set<number>();
+        data.committed.set(widthMs, done);
+        done.add(snapshot.takenAt);
+        // Older snapshots, complete or not, are no longer needed.
+        for (const t of byTime.keys()) if (t < snapshot.takenAt) byTime.delete(t);
+        for (const t of done) if (t < snapshot.takenAt) done.delete(t);
+      }),
+    loadRunsSnapshot: (widthMs: number) =>
+      run(() => {
+        checkWidth(widthMs);
+        const done = [...(data.committed.get(widthMs) ?? [])].sort((a, b) => b - a);
+        for (const t of done) {
+          const s = data.snapshots.get(widthMs)?.get(t);
+          if (s) return copySnapshot(s);
+        }
+        return undefined;
+      }),
     series: (q: SeriesQuery) =>
       run(() => {
         const limit = seriesLimit(q.limit);

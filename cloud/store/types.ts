@@ -56,6 +56,28 @@ export interface LinkEvent {
   device?: string;
 }
 
+/**
+ * One device's online runs in an availability snapshot, as the compact text of
+ * cloud/rates/runs-codec.ts (opaque to the stores). A device with many runs may fill several rows.
+ */
+export interface RunsRow {
+  enterprise: string;
+  device: string;
+  runs: string;
+}
+
+/**
+ * The rates engine's state at `takenAt`: every device's online runs and the latest session event
+ * of every edge node and device. A restart loads it, then only what was written since (the
+ * `…Since` loads), instead of every online mark of the restore window.
+ */
+export interface RunsSnapshot {
+  /** ms, on the writer's clock; taken before the state was read, so nothing newer is missing. */
+  takenAt: number;
+  rows: RunsRow[];
+  links: LinkEvent[];
+}
+
 export interface SeriesQuery {
   enterprise: string;
   device: string;
@@ -100,10 +122,25 @@ export interface Store {
   writeOnline(marks: readonly OnlineMark[], widthMs: number): Promise<void>;
   /** Marks with bucket in [from, to), any order. */
   loadOnline(widthMs: number, from: number, to: number): Promise<OnlineMark[]>;
+  /**
+   * Every mark written (by this store's `writeOnline`, on its process's clock) at or after `since`,
+   * whatever its bucket — late data for old buckets too. May return marks written earlier as well.
+   */
+  loadOnlineSince(widthMs: number, since: number): Promise<OnlineMark[]>;
   /** Idempotent on (time, type, enterprise, node, device). */
   writeEvents(events: readonly LinkEvent[]): Promise<void>;
   /** Events with time in [from, to), ascending by time. */
   loadEvents(from: number, to: number): Promise<LinkEvent[]>;
+  /** Like loadOnlineSince: every event written at or after `since`, whatever its time; ascending. */
+  loadEventsSince(since: number): Promise<LinkEvent[]>;
+  /**
+   * Stores a snapshot for the bucket width; it becomes the one `loadRunsSnapshot` returns only
+   * once complete (a write that fails or is cut off half-way is never loaded), and older ones
+   * of the width are then deleted.
+   */
+  writeRunsSnapshot(widthMs: number, snapshot: RunsSnapshot): Promise<void>;
+  /** The newest complete snapshot of the width, or undefined. Rows and links in any order. */
+  loadRunsSnapshot(widthMs: number): Promise<RunsSnapshot | undefined>;
   series(q: SeriesQuery): Promise<Series[]>;
   /** Number of stored samples (each identity once) matching the query. */
   countSamples(q: CountQuery): Promise<number>;

@@ -25,6 +25,7 @@ describe('lianwang cloud', () => {
       '--share-group',
       '--client-id',
       '--width',
+      '--snapshot-every',
     ])
       expect(r.stdout).toContain(flag);
   });
@@ -34,6 +35,7 @@ describe('lianwang cloud', () => {
       [['--role', 'boss'], '--role'],
       [['--share-group', 'g'], '--protocol 5'],
       [['--width', '10ms'], '--width'],
+      [['--snapshot-every', '10ms'], '--snapshot-every'],
       [['--frobnicate'], 'frobnicate'],
     ];
     for (const [args, why] of cases) {

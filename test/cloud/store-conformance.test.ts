@@ -3,21 +3,29 @@
  * in-memory reference. What ingest, rates and the API may rely on is asserted here, once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { InvalidRowError } from '../../cloud/store/common.ts';
-import { createDuckdbStore } from '../../cloud/store/duckdb.ts';
+import { createDuckdbStore, DUCKDB_FILE } from '../../cloud/store/duckdb.ts';
 import { createInfluxStore } from '../../cloud/store/influx.ts';
+import { snapshotLines } from '../../cloud/store/influx-snapshots.ts';
 import { createMemoryStore, memoryData } from '../../cloud/store/memory.ts';
-import type { LinkEvent, OnlineMark, Sample, Store } from '../../cloud/store/types.ts';
+import type { LinkEvent, OnlineMark, RunsSnapshot, Sample, Store } from '../../cloud/store/types.ts';
 import { influxdBinary, startInfluxd } from '../helpers/influxd.ts';
 import { useServer } from '../helpers/servers.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A fresh, open, empty store, and a way to open a new store object on the same data. */
 interface Fixture {
   store: Store;
   reopen: () => Promise<Store>;
+  /**
+   * Leaves `snapshot` in the data as a write cut off after its rows (no completion marker), as
+   * a crash mid-write would, and returns a store open on that data.
+   */
+  interrupted: (widthMs: number, snapshot: RunsSnapshot) => Promise<Store>;
 }
 
 type Setup = (ctx: TestContext) => Promise<Fixture>;
@@ -38,8 +46,16 @@ function sample(over: Partial<Sample> = {}): Sample {
   };
 }
 
-/** Opens `make()`, closes every store it handed out when the test ends. */
-async function fixture(ctx: TestContext, make: () => Store, cleanup?: () => Promise<void>): Promise<Fixture> {
+/**
+ * Opens `make()`, closes every store it handed out when the test ends. `cutOff` writes an
+ * interrupted snapshot into the data while every store is closed.
+ */
+async function fixture(
+  ctx: TestContext,
+  make: () => Store,
+  cutOff: (widthMs: number, snapshot: RunsSnapshot) => Promise<void>,
+  cleanup?: () => Promise<void>,
+): Promise<Fixture> {
   const opened: Store[] = [];
   ctx.onTestFinished(async () => {
     for (const s of opened) await s.close();
@@ -51,7 +67,12 @@ async function fixture(ctx: TestContext, make: () => Store, cleanup?: () => Prom
     await s.open();
     return s;
   };
-  return { store: await open(), reopen: open };
+  const interrupted = async (widthMs: number, snapshot: RunsSnapshot): Promise<Store> => {
+    for (const s of opened) await s.close();
+    await cutOff(widthMs, snapshot);
+    return open();
+  };
+  return { store: await open(), reopen: open, interrupted };
 }
 
 const setups: [string, Setup][] = [];
@@ -60,7 +81,15 @@ setups.push([
   'memory',
   (ctx) => {
     const data = memoryData();
-    return fixture(ctx, () => createMemoryStore({ data }));
+    return fixture(
+      ctx,
+      () => createMemoryStore({ data }),
+      (widthMs, snapshot) => {
+        const byTime = data.snapshots.get(widthMs) ?? new Map<number, RunsSnapshot>();
+        data.snapshots.set(widthMs, byTime.set(snapshot.takenAt, snapshot));
+        return Promise.resolve();
+      },
+    );
   },
 ]);
 
@@ -71,6 +100,25 @@ setups.push([
     return fixture(
       ctx,
       () => createDuckdbStore({ dir: path.join(dir, 'store') }),
+      async (widthMs, snapshot) => {
+        // The store writes a snapshot in one transaction; rows committed without their marker
+        // stand for any write that did not finish (e.g. a store from before the marker existed).
+        const db = await DuckDBInstance.create(path.join(dir, 'store', DUCKDB_FILE));
+        try {
+          const c = await db.connect();
+          for (const r of snapshot.rows)
+            await c.run('INSERT INTO runs_snapshot VALUES (?, ?, ?, ?, ?)', [
+              BigInt(widthMs),
+              BigInt(snapshot.takenAt),
+              r.enterprise,
+              r.device,
+              r.runs,
+            ]);
+          c.closeSync();
+        } finally {
+          db.closeSync();
+        }
+      },
       () => rm(dir, { recursive: true, force: true }),
     );
   },
@@ -83,8 +131,20 @@ setups.push([
   (ctx) => {
     // One database per test: isolation without restarting influxd. The helper's URL is http://[::1]:PORT.
     // Infinite retention: the suite writes times from 1970 on, which a 90-day policy drops.
-    const url = `${influxd.get(ctx).url}/conformance_${++databases}`;
-    return fixture(ctx, () => createInfluxStore({ url, retention: 'INF' }));
+    const server = influxd.get(ctx).url;
+    const db = `conformance_${++databases}`;
+    return fixture(
+      ctx,
+      () => createInfluxStore({ url: `${server}/${db}`, retention: 'INF' }),
+      async (widthMs, snapshot) => {
+        // The chunks went out, the marker did not.
+        const res = await fetch(`${server}/write?db=${db}&rp=lianwang&precision=ms`, {
+          method: 'POST',
+          body: snapshotLines(widthMs, snapshot).chunks.join('\n'),
+        });
+        if (res.status !== 204) throw new Error(`influx /write: HTTP ${res.status} ${await res.text()}`);
+      },
+    );
   },
 ]);
 
@@ -364,6 +424,85 @@ describe.each(setups)('store conformance: %s', (_name, setup) => {
     expect(await store.countSamples({ from: 0, to: Infinity })).toBe(0);
   });
 
+  it('keeps the newest complete availability snapshot per width: rows and links as written, survives reopen', async (ctx) => {
+    const { store, reopen } = await setup(ctx);
+    const W = 60_000;
+    expect(await store.loadRunsSnapshot(W)).toBeUndefined();
+    const a = snapshotOf(T0, 'a');
+    await store.writeRunsSnapshot(W, a);
+    await store.writeRunsSnapshot(3_600_000, snapshotOf(T0 + 5, 'hourly'));
+    expect(normalise(await store.loadRunsSnapshot(W))).toEqual(normalise(a));
+    expect((await store.loadRunsSnapshot(3_600_000))?.takenAt).toBe(T0 + 5);
+    // Big enough for many points, requests and pages in InfluxDB (48 KB chunks, 1 MB bodies, 100 chunks a query).
+    const big: RunsSnapshot = {
+      takenAt: T0 + 60_000,
+      rows: Array.from({ length: 9_000 }, (_, i) => ({
+        enterprise: `ent-${i % 7}`,
+        device: `dev-${i}`,
+        runs: `v1:${i.toString(36)},${'1,2,'.repeat(150)}1`,
+      })),
+      links: [],
+    };
+    await store.writeRunsSnapshot(W, big);
+    await store.writeRunsSnapshot(W, big); // the same one again: still one copy
+    expect(normalise(await store.loadRunsSnapshot(W))).toEqual(normalise(big));
+    await store.close();
+    const again = await reopen();
+    expect(normalise(await again.loadRunsSnapshot(W))).toEqual(normalise(big));
+    expect(await again.loadRunsSnapshot(30_000)).toBeUndefined();
+    await expect(again.writeRunsSnapshot(W, { ...big, takenAt: 1.5 })).rejects.toThrow(InvalidRowError);
+  });
+
+  it('never loads a snapshot whose write was cut off; the next complete one replaces both', async (ctx) => {
+    const { store, interrupted } = await setup(ctx);
+    const W = 60_000;
+    const done = snapshotOf(T0, 'done');
+    await store.writeRunsSnapshot(W, done);
+    const cut = await interrupted(W, snapshotOf(T0 + 1_000, 'cut'));
+    expect(normalise(await cut.loadRunsSnapshot(W))).toEqual(normalise(done));
+    const next = snapshotOf(T0 + 2_000, 'next');
+    await cut.writeRunsSnapshot(W, next);
+    expect(normalise(await cut.loadRunsSnapshot(W))).toEqual(normalise(next));
+  });
+
+  it('loads the marks and events written since a time, late ones for old buckets included', async (ctx) => {
+    const { store } = await setup(ctx);
+    const W = 60_000;
+    const B0 = Math.floor(T0 / W) * W;
+    const old: OnlineMark[] = [0, 1, 2].map((i) => ({
+      enterprise: 'ent-1',
+      device: 'old',
+      bucket: B0 + i * W,
+    }));
+    const oldEvents: LinkEvent[] = [{ time: T0, type: 'NBIRTH', enterprise: 'ent-1', node: 'gw-old' }];
+    await store.writeOnline(old, W);
+    await store.writeEvents(oldEvents);
+    const before = Date.now();
+    await waitFor(() => Date.now() > before, { what: 'the clock to pass the old writes' });
+    const since = before + 1;
+    const nowBucket = Math.floor(Date.now() / W) * W;
+    const fresh: OnlineMark[] = [
+      { enterprise: 'ent-1', device: 'late', bucket: B0 + 5 * W }, // store-and-forward, years late
+      { enterprise: 'ent-1', device: 'live', bucket: nowBucket },
+      { enterprise: "quo'te\n", device: '', bucket: B0 },
+    ];
+    const freshEvents: LinkEvent[] = [
+      { time: T0 + 7, type: 'DDEATH', enterprise: 'ent-1', node: 'gw-1', device: 'late' },
+      { time: Date.now(), type: 'NDEATH', enterprise: 'ent-1', node: 'gw-1' },
+    ];
+    await store.writeOnline(fresh, W);
+    await store.writeEvents(freshEvents);
+    await store.writeOnline([{ enterprise: 'ent-1', device: 'other-width', bucket: B0 }], 30_000);
+
+    const marks = await store.loadOnlineSince(W, since);
+    expect(marks).toEqual(expect.arrayContaining(fresh));
+    expect(marks.filter((m) => m.device === 'old' || m.device === 'other-width')).toEqual([]);
+    const events = await store.loadEventsSince(since);
+    expect(events).toEqual([freshEvents[0], freshEvents[1]]);
+    // Everything, when asked from the beginning.
+    expect(sortMarks(await store.loadOnlineSince(W, 0))).toEqual(sortMarks([...old, ...fresh]));
+  });
+
   it('keeps everything across close and reopen', async (ctx) => {
     const { store, reopen } = await setup(ctx);
     await store.writeSamples([sample(), sample({ time: T0 + 1, value: 'on' })]);
@@ -391,6 +530,31 @@ describe.each(setups)('store conformance: %s', (_name, setup) => {
     expect(await again.countSamples({ from: 0, to: Infinity })).toBe(2);
   });
 });
+
+/** A small snapshot whose every value says which one it is. */
+function snapshotOf(takenAt: number, tag: string): RunsSnapshot {
+  return {
+    takenAt,
+    rows: [
+      { enterprise: 'ent-1', device: 'press-3', runs: `v1:${tag}` },
+      { enterprise: 'ent-1', device: 'press-3', runs: `v1:${tag}-part-2` },
+      { enterprise: "quo'te\\", device: '唐山 "x"\n', runs: 'v1:0,1' },
+      { enterprise: 'ent-2', device: '', runs: `v1:${tag.length}` },
+    ],
+    links: [
+      { time: takenAt - 10, type: 'NBIRTH', enterprise: 'ent-1', node: `gw-${tag}` },
+      { time: takenAt - 5, type: 'DDEATH', enterprise: 'ent-1', node: 'gw-1', device: 'press-3' },
+    ],
+  };
+}
+
+/** Rows and links in one order (stores return them in any). */
+function normalise(s: RunsSnapshot | undefined) {
+  if (!s) return s;
+  const keyed = s.rows.map((r) => [JSON.stringify([r.enterprise, r.device, r.runs]), r] as const);
+  keyed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { ...s, rows: keyed.map(([, r]) => r) };
+}
 
 function sortMarks(marks: OnlineMark[]): OnlineMark[] {
   const k = (m: OnlineMark): string => `${m.enterprise}\u0000${m.device}\u0000${m.bucket}`;
