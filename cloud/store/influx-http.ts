@@ -1,5 +1,5 @@
 /**
- * POST /write of a line-protocol body. Why not node-influx: its only write API is `writePoints`,
+ * POST /write of a line-protocol body (UTF-8 bytes, or a string). Why not node-influx: its only write API is `writePoints`,
  * which takes point objects and serialises them itself (influx-lines.ts says why the store no
  * longer does that), and its HTTP pool is not exported. The request is the one node-influx sent:
  * `/write?db=…&precision=ms&rp=…`, Basic auth from the URL, the store's keep-alive agent, a
@@ -23,7 +23,7 @@ export class InfluxHttpError extends Error {
 
 export interface LineWriter {
   /** Resolves when InfluxDB answered 2xx (204: the points are durable). */
-  write(body: string, retentionPolicy: string): Promise<void>;
+  write(body: string | Uint8Array, retentionPolicy: string): Promise<void>;
 }
 
 export function lineWriter(target: InfluxTarget, agent: HttpAgent, timeoutMs: number): LineWriter {
@@ -39,7 +39,7 @@ export function lineWriter(target: InfluxTarget, agent: HttpAgent, timeoutMs: nu
   return {
     write: (body, retentionPolicy) =>
       new Promise<void>((resolve, reject) => {
-        const bytes = Buffer.from(body);
+        const bytes = typeof body === 'string' ? Buffer.from(body) : body;
         const req = request(
           {
             hostname,

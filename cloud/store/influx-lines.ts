@@ -41,23 +41,87 @@ export function pointLine(p: LinePoint): string {
   return `${line} ${p.timestamp}`;
 }
 
-/** Escaped series keys cached at most (≈ 150 B each); beyond, the cache starts again empty. */
+/** Escaped series keys cached at most (≈ 200 B each); beyond, the cache starts again empty. */
 const MAX_SERIES = 200_000;
 
 type Level<T> = Map<string, T>;
 
+const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
+// The fields after the series key ("… good="), by [good][historical].
+const FLAGS = [
+  [ascii('false,historical=false'), ascii('false,historical=true')],
+  [ascii('true,historical=false'), ascii('true,historical=true')],
+] as const;
+const VALUE = ascii(',value=');
+const VALUE_TRUE = ascii(',value_bool=true');
+const VALUE_FALSE = ascii(',value_bool=false');
+const VALUE_STR = ascii(',value_str=');
+
 /**
- * Telemetry samples → lines, with the series key of each (enterprise, node, device, metric) cached.
- * The cache is bounded (MAX_SERIES by default): when full it is dropped whole (a plain Map has no eviction
- * order worth keeping, and rebuilding a key costs what writing it without a cache did).
+ * A growing byte buffer a request body is written into. Why not strings: a body of 5,000 lines
+ * joined from pieces is a rope V8 must flatten and then encode as UTF-8 in one more pass when it
+ * is sent — 8% of ingest's CPU in the bench profile; series keys and constant fields are copied
+ * as bytes here, numbers (always ASCII) written digit by digit, only string values encoded.
+ */
+class Bytes {
+  #buf = Buffer.allocUnsafe(1 << 16);
+  length = 0;
+
+  #room(n: number): void {
+    if (this.length + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.length + n));
+    this.#buf.copy(next, 0, 0, this.length);
+    this.#buf = next;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#buf.set(b, this.length);
+    this.length += b.length;
+  }
+
+  byte(c: number): void {
+    this.#room(1);
+    this.#buf[this.length++] = c;
+  }
+
+  /** A string known to be ASCII (a number's text). */
+  ascii(s: string): void {
+    this.#room(s.length);
+    const buf = this.#buf;
+    for (let i = 0; i < s.length; i++) buf[this.length++] = s.charCodeAt(i);
+  }
+
+  utf8(s: string): void {
+    this.#room(s.length * 3);
+    this.length += this.#buf.write(s, this.length, 'utf8');
+  }
+
+  /** A copy of what was written; the buffer is reused. */
+  take(): Buffer {
+    const out = Buffer.from(this.#buf.subarray(0, this.length));
+    this.length = 0;
+    return out;
+  }
+}
+
+/**
+ * Telemetry samples → request bodies, with the series key of each (enterprise, node, device,
+ * metric) cached as bytes. The cache is bounded (MAX_SERIES by default): when full it is dropped
+ * whole (a plain Map has no eviction order worth keeping, and rebuilding a key costs what writing
+ * it without a cache did).
  */
 export class SampleLines {
   // enterprise → node → device → metric → "telemetry,device=…,enterprise=…,metric=…,node=… good="
-  readonly #cache: Level<Level<Level<Level<string>>>> = new Map();
+  readonly #cache: Level<Level<Level<Level<Buffer>>>> = new Map();
   #size = 0;
   readonly #maxSeries: number;
   // Consecutive samples mostly share a device (one Sparkplug message): its map, looked up once.
-  #last: { enterprise: string; node: string; device: string; metrics: Level<string> } | undefined;
+  #last: { enterprise: string; node: string; device: string; metrics: Level<Buffer> } | undefined;
+  readonly #out = new Bytes();
+  // …and a time: " <ms>" of the latest time written.
+  #time = Number.NaN;
+  #timeBytes = ascii(' ');
 
   constructor(maxSeries = MAX_SERIES) {
     this.#maxSeries = Math.max(1, maxSeries);
@@ -68,42 +132,49 @@ export class SampleLines {
     return this.#size;
   }
 
+  /** One sample's line (what `bodies` writes for it). */
   line(s: Sample): string {
-    const value = normaliseValue(s.value);
-    const flags = s.good
-      ? s.historical
-        ? 'true,historical=true'
-        : 'true,historical=false'
-      : s.historical
-        ? 'false,historical=true'
-        : 'false,historical=false';
-    // Field keys in order: good, historical, value | value_bool | value_str.
-    const field =
-      typeof value === 'number'
-        ? `,value=${value}`
-        : typeof value === 'boolean'
-          ? `,value_bool=${value}`
-          : typeof value === 'string'
-            ? `,value_str=${quoteField(value)}`
-            : '';
-    return `${this.#key(s)}${flags}${field} ${s.time}`;
+    return this.bodies([s], 1)[0]?.toString() ?? '';
   }
 
-  /** Lines of `rows`, `chunk` per string (newline-separated): the bodies of the write requests. */
-  bodies(rows: readonly Sample[], chunk: number): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < rows.length; i += chunk) {
-      const end = Math.min(rows.length, i + chunk);
-      let body = this.line(rows[i] as Sample);
-      for (let j = i + 1; j < end; j++) body += `\n${this.line(rows[j] as Sample)}`;
-      out.push(body);
+  /** Lines of `rows`, `chunk` per body (newline-separated): the bodies of the write requests. */
+  bodies(rows: readonly Sample[], chunk: number): Buffer[] {
+    const out: Buffer[] = [];
+    const w = this.#out;
+    w.length = 0;
+    for (let i = 0; i < rows.length; i++) {
+      if (i % chunk === 0 && i > 0) out.push(w.take());
+      else if (i > 0) w.byte(0x0a);
+      this.#write(rows[i] as Sample);
     }
+    if (rows.length > 0) out.push(w.take());
     return out;
   }
 
-  #key(s: Sample): string {
+  #write(s: Sample): void {
+    const w = this.#out;
+    w.bytes(this.#key(s));
+    // Field keys in order: good, historical, value | value_bool | value_str.
+    w.bytes(FLAGS[s.good ? 1 : 0][s.historical ? 1 : 0]);
+    const value = normaliseValue(s.value);
+    if (typeof value === 'number') {
+      w.bytes(VALUE);
+      w.ascii(String(value));
+    } else if (typeof value === 'boolean') w.bytes(value ? VALUE_TRUE : VALUE_FALSE);
+    else if (typeof value === 'string') {
+      w.bytes(VALUE_STR);
+      w.utf8(quoteField(value));
+    }
+    if (s.time !== this.#time) {
+      this.#time = s.time;
+      this.#timeBytes = ascii(` ${s.time}`);
+    }
+    w.bytes(this.#timeBytes);
+  }
+
+  #key(s: Sample): Buffer {
     const last = this.#last;
-    let metrics: Level<string>;
+    let metrics: Level<Buffer>;
     if (last && last.device === s.device && last.node === s.node && last.enterprise === s.enterprise)
       metrics = last.metrics;
     else {
@@ -118,16 +189,17 @@ export class SampleLines {
         metrics = this.#device(s.enterprise, s.node, s.device);
         this.#last = { enterprise: s.enterprise, node: s.node, device: s.device, metrics };
       }
-      key =
+      key = Buffer.from(
         `${TELEMETRY},device=${tag(s.device)},enterprise=${tag(s.enterprise)}` +
-        `,metric=${tag(s.metric)},node=${tag(s.node)} good=`;
+          `,metric=${tag(s.metric)},node=${tag(s.node)} good=`,
+      );
       metrics.set(s.metric, key);
       this.#size++;
     }
     return key;
   }
 
-  #device(enterprise: string, node: string, device: string): Level<string> {
+  #device(enterprise: string, node: string, device: string): Level<Buffer> {
     const nodes = child(this.#cache, enterprise);
     const devices = child(nodes, node);
     return child(devices, device);

@@ -307,14 +307,14 @@ class InfluxStore implements Store {
   }
 
   /** `bodies` hold `count` points, chunkSize per body but the last. */
-  async #write(bodies: string[], count: number, what: string): Promise<void> {
+  async #write(bodies: readonly (string | Uint8Array)[], count: number, what: string): Promise<void> {
     this.#checkOpen();
     if (count === 0) return;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < bodies.length) {
         const i = next++;
-        const body = bodies[i] as string;
+        const body = bodies[i] as string | Uint8Array;
         const points = i < bodies.length - 1 ? this.#chunkSize : count - i * this.#chunkSize;
         await this.#retrying(async () => {
           try {
