@@ -24,6 +24,7 @@ import { restoreAvailability, type RestoreStats, Snapshotter } from './snapshots
 import {
   Batcher,
   openStore,
+  parseRetention,
   type LinkEvent,
   type OnlineMark,
   type Sample,
@@ -41,6 +42,8 @@ export interface CloudOptions {
   dataDir: string;
   /** InfluxDB URL; absent = the embedded DuckDB store in dataDir. */
   influx?: string;
+  /** How long the store keeps data, an InfluxQL duration (default 90d; INF = forever). */
+  retention?: string;
   /** HTTP API: where to listen; absent = no listener (tests use `api.inject`). A worker has none. */
   http?: { host: string; port: number };
   /** Serve the API over HTTPS with this certificate chain and key (PEM); absent = plain HTTP. */
@@ -94,6 +97,14 @@ async function loadPlants(files: readonly string[]): Promise<Plant[]> {
   return plants;
 }
 
+function retentionOf(text: string): { literal: string; ms: number } {
+  try {
+    return parseRetention(text);
+  } catch (err) {
+    throw new CloudConfigError(`retention: ${(err as Error).message}`);
+  }
+}
+
 export async function buildCloud(o: CloudOptions): Promise<Cloud> {
   const role = o.role ?? 'all';
   const log = o.log.child({ name: 'cloud' });
@@ -104,8 +115,10 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
   if (tracks && !o.plants?.length)
     throw new CloudConfigError('expected at least one plant file (--plant) for the ledger');
   const plants = tracks ? await loadPlants(o.plants ?? []) : [];
+  const retention = retentionOf(o.retention ?? '90d');
   const store = await openStore({
     dataDir: o.dataDir,
+    retention: retention.literal,
     ...(o.influx ? { influx: o.influx } : {}),
     log: o.log.child({ name: 'cloud:store' }),
   });
@@ -126,7 +139,8 @@ export async function buildCloud(o: CloudOptions): Promise<Cloud> {
   let restored: RestoreStats | undefined;
   if (rates) {
     const to = Date.now() + widthMs;
-    const from = to - (o.restoreMs ?? 35 * 86_400_000);
+    // Nothing older than the store keeps, even where the snapshot still has it.
+    const from = to - Math.min(o.restoreMs ?? 35 * 86_400_000, retention.ms);
     restored = await restoreAvailability(store, rates, {
       widthMs,
       from,

@@ -8,6 +8,8 @@ export const CLOUD_USAGE = `lianwang cloud --plant <plant.yaml> [options]
   --influx url          InfluxDB 1.x, e.g. http://[::1]:8086/lianwang (default: embedded DuckDB);
                         user in the URL, password from LIANWANG_INFLUX_PASSWORD or --influx-password-file
   --data dir            data directory: embedded store, ledger edits (default ./data/cloud)
+  --retention 90d       how long data is kept: 30d, 2w, 1d12h, … (at least 1h) or INF = forever;
+                        InfluxDB's retention policy, or the embedded store deletes older rows hourly
   --bind addr           HTTP API address (default ::), --port n (default 8080; 0 = any)
   --tls-cert file       serve the API over HTTPS: certificate chain (PEM), with --tls-key file (PEM)
   --role r              all (default) | tracker | worker (docs/scaling.md)

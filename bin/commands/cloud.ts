@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { parseDuration } from '../../config/model/faults.ts';
 import { buildCloud, CloudConfigError, type CloudRole } from '../../cloud/app.ts';
+import { parseRetention } from '../../cloud/store/influxql.ts';
 import { CLOUD_USAGE } from './cloud-usage.ts';
 import { ensureDashboard } from '../../cloud/dashboard.ts';
 
@@ -29,6 +30,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
         key: { type: 'string' },
         plant: { type: 'string', multiple: true },
         influx: { type: 'string' },
+        retention: { type: 'string', default: '90d' },
         data: { type: 'string', default: 'data/cloud' },
         bind: { type: 'string', default: '::' },
         port: { type: 'string', default: '8080' },
@@ -71,6 +73,11 @@ export async function cloudCommand(args: string[]): Promise<number> {
   const widthMs = parseDuration(values.width);
   if (widthMs === undefined || widthMs < 1000)
     return fail(`--width must be a duration of at least 1s, got "${values.width}"`);
+  try {
+    parseRetention(values.retention);
+  } catch (err) {
+    return fail(`--retention: ${(err as Error).message}`);
+  }
   const snapshotEveryMs = values['snapshot-every'] === '0' ? 0 : parseDuration(values['snapshot-every']);
   if (snapshotEveryMs === undefined || (snapshotEveryMs > 0 && snapshotEveryMs < 1000))
     return fail(
@@ -134,6 +141,7 @@ export async function cloudCommand(args: string[]): Promise<number> {
       plants: values.plant ?? [],
       dataDir: values.data,
       ...(influx ? { influx } : {}),
+      retention: values.retention,
       ...(role === 'worker' ? {} : { http: { host: values.bind, port } }),
       ...(https ? { https } : {}),
       widthMs,

@@ -5,16 +5,17 @@
  * so a concurrent write can neither hide it half-way nor show a half-written one.
  */
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { compareEvents, isEventType, linkEvent } from './common.ts';
+import { compareEvents, isEventType, linkEvent, messageOf } from './common.ts';
 import type { LinkEvent, RunsRow, RunsSnapshot } from './types.ts';
 
 const TABLES = ['runs_snapshot', 'runs_snapshot_links', 'runs_snapshot_done'] as const;
 
-/** Runs on the store's writer connection, in the store's write queue. */
+/** Runs on the store's writer connection, in the store's write queue; errors name `location`. */
 export async function writeSnapshot(
   writer: DuckDBConnection,
   widthMs: number,
   snapshot: RunsSnapshot,
+  location: string,
 ): Promise<void> {
   const width = BigInt(widthMs);
   const takenAt = BigInt(snapshot.takenAt);
@@ -64,7 +65,10 @@ export async function writeSnapshot(
     await writer.run('COMMIT');
   } catch (err) {
     await writer.run('ROLLBACK').catch(() => undefined);
-    throw err;
+    throw new Error(
+      `duckdb write of the availability snapshot (${snapshot.rows.length} rows) at ${location} failed: ${messageOf(err)}`,
+      { cause: err },
+    );
   }
 }
 

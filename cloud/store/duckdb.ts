@@ -32,6 +32,7 @@ import {
 } from './common.ts';
 import { MERGE_SAMPLES, mergeInto, SCHEMA, STAGING } from './duckdb-schema.ts';
 import { appendValue, eventsOf, marksOf, str, valueOf } from './duckdb-rows.ts';
+import { pruneBefore, type PruneCounts, PruneSchedule } from './duckdb-retention.ts';
 import { readSnapshot, writeSnapshot } from './duckdb-snapshots.ts';
 import type {
   CountQuery,
@@ -48,6 +49,19 @@ export interface DuckdbStoreOptions {
   /** Data directory, created if missing; holds `lianwang.duckdb` (and its `.wal` while open). */
   dir: string;
   log?: StoreLog;
+  /**
+   * Rows older than this are deleted (duckdb-retention.ts), ms; default Infinity = never.
+   * `openStore()` passes the cloud's retention (default 90 days).
+   */
+  retentionMs?: number;
+  /** How often, once open; the first pass runs right after open (default 1 h; 0 = only when prune() is called). */
+  pruneEveryMs?: number;
+}
+
+/** The embedded store: the Store contract, and its own retention. */
+export interface DuckdbStore extends Store {
+  /** Deletes every row older than `now` − retention (nothing with an infinite retention). */
+  prune(now?: number): Promise<PruneCounts | undefined>;
 }
 
 export const DUCKDB_FILE = 'lianwang.duckdb';
@@ -56,8 +70,8 @@ export const DUCKDB_FILE = 'lianwang.duckdb';
 // process opens silently and the two then overwrite each other's writes. Refuse it instead.
 const openFiles = new Set<string>();
 
-export function createDuckdbStore(opts: DuckdbStoreOptions): Store {
-  return new DuckdbStore(opts);
+export function createDuckdbStore(opts: DuckdbStoreOptions): DuckdbStore {
+  return new EmbeddedStore(opts);
 }
 
 interface Open {
@@ -65,11 +79,14 @@ interface Open {
   writer: DuckDBConnection;
 }
 
-class DuckdbStore implements Store {
+class EmbeddedStore implements DuckdbStore {
   readonly kind = 'duckdb';
   readonly location: string;
   readonly #file: string;
   readonly #log: StoreLog;
+  readonly #retentionMs: number;
+  readonly #pruneEveryMs: number;
+  readonly #pruning: PruneSchedule;
   #db: Open | undefined;
   #closed = false;
   #opening: Promise<void> | undefined;
@@ -81,6 +98,9 @@ class DuckdbStore implements Store {
     this.location = path.resolve(opts.dir);
     this.#file = path.join(this.location, DUCKDB_FILE);
     this.#log = opts.log ?? silentLog;
+    this.#retentionMs = opts.retentionMs ?? Infinity;
+    this.#pruneEveryMs = opts.pruneEveryMs ?? 3_600_000;
+    this.#pruning = new PruneSchedule(() => this.prune(), this.#pruneEveryMs, this.#log, this.location);
   }
 
   open(): Promise<void> {
@@ -117,6 +137,17 @@ class DuckdbStore implements Store {
       });
     }
     this.#log.info({ location: this.location, file: this.#file }, 'duckdb store open');
+    if (Number.isFinite(this.#retentionMs) && this.#pruneEveryMs > 0) this.#pruning.start();
+  }
+
+  async prune(now = Date.now()): Promise<PruneCounts | undefined> {
+    if (!Number.isFinite(this.#retentionMs)) return undefined;
+    const { writer } = this.#handles();
+    let counts: PruneCounts | undefined;
+    await this.#serial(async () => {
+      counts = await pruneBefore(writer, now - this.#retentionMs);
+    });
+    return counts;
   }
 
   async writeSamples(rows: readonly Sample[]): Promise<void> {
@@ -204,16 +235,7 @@ class DuckdbStore implements Store {
     checkWidth(widthMs);
     checkSnapshot(snapshot);
     const { writer } = this.#handles();
-    await this.#serial(async () => {
-      try {
-        await writeSnapshot(writer, widthMs, snapshot);
-      } catch (err) {
-        throw new Error(
-          `duckdb write of the availability snapshot (${snapshot.rows.length} rows) at ${this.location} failed: ${messageOf(err)}`,
-          { cause: err },
-        );
-      }
-    });
+    await this.#serial(() => writeSnapshot(writer, widthMs, snapshot, this.location));
   }
 
   async loadRunsSnapshot(widthMs: number): Promise<RunsSnapshot | undefined> {
@@ -267,6 +289,7 @@ class DuckdbStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#pruning.stop();
     await this.#opening?.catch(() => undefined);
     await this.#writes;
     await Promise.allSettled([...this.#reads]);

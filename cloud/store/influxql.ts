@@ -27,6 +27,36 @@ export function durationLiteral(s: string): string {
   throw new Error(`invalid InfluxDB retention duration ${JSON.stringify(s)} (e.g. '90d', '2w', 'INF')`);
 }
 
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  u: 1e-3,
+  µ: 1e-3,
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** InfluxDB refuses shorter retention policies ("retention policy duration must be at least 1h0m0s"). */
+export const MIN_RETENTION_MS = 3_600_000;
+
+/**
+ * A retention as both stores apply it: the InfluxQL literal (`30d`, `2w`, `1d12h`, `INF`) and
+ * its length in ms (Infinity for INF). Throws a RangeError that says what is accepted.
+ */
+export function parseRetention(s: string): { literal: string; ms: number } {
+  const literal = durationLiteral(s.trim());
+  if (literal === 'INF') return { literal, ms: Infinity };
+  let ms = 0;
+  for (const [, n, unit] of literal.matchAll(/(\d+)(ns|u|µ|ms|s|m|h|d|w)/g))
+    ms += Number(n) * (DURATION_UNIT_MS[unit ?? ''] ?? Number.NaN);
+  if (!(ms >= MIN_RETENTION_MS))
+    throw new RangeError(`retention ${JSON.stringify(s)} is shorter than 1h, the least InfluxDB accepts`);
+  return { literal, ms };
+}
+
 /**
  * Stored form of an empty tag value. InfluxDB drops a tag whose value is empty (and node-influx's
  * line then fails the whole batch); no encoded value contains a '%' that does not start an escape,

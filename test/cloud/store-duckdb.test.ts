@@ -35,7 +35,8 @@ afterEach(async () => {
 
 describe('DuckDB store', () => {
   it('openStore() without an InfluxDB URL keeps one file in <dataDir>/store, queryable with plain SQL', async () => {
-    const store = await openStore({ dataDir: dir });
+    // INF: the default retention (90 days) would delete these 2023 samples on open.
+    const store = await openStore({ dataDir: dir, retention: 'INF' });
     stores.push(store);
     expect(store.kind).toBe('duckdb');
     expect(store.location).toBe(path.join(dir, 'store'));
@@ -137,5 +138,67 @@ describe('DuckDB store', () => {
     stores.push(again);
     await again.open();
     expect(await again.countSamples({ from: 0, to: Infinity })).toBe(5_000);
+  });
+
+  it('retention: prune() deletes samples, marks, events and snapshots older than now − retention, nothing newer', async () => {
+    const DAY = 86_400_000;
+    const now = Math.floor(T0 / 60_000) * 60_000 + 100 * DAY;
+    // pruneEveryMs 0: no pass on the real clock, which would find these 2023 rows all too old.
+    const store = createDuckdbStore({ dir, retentionMs: 30 * DAY, pruneEveryMs: 0 });
+    stores.push(store);
+    await store.open();
+    const at = (days: number) => now - days * DAY;
+    await store.writeSamples([31, 30.5, 29, 1].map((d, i) => ({ ...sample, metric: `m${i}`, time: at(d) })));
+    await store.writeOnline(
+      [40, 29].map((d) => ({ enterprise: 'e', device: 'd', bucket: at(d) })),
+      60_000,
+    );
+    await store.writeEvents([
+      { time: at(31), type: 'NBIRTH', enterprise: 'e', node: 'gw' },
+      { time: at(2), type: 'NDEATH', enterprise: 'e', node: 'gw' },
+    ]);
+    await store.writeRunsSnapshot(60_000, {
+      takenAt: at(45),
+      rows: [{ enterprise: 'e', device: 'd', runs: 'v1:0,1' }],
+      links: [],
+    });
+
+    expect(await store.prune(now)).toEqual({ before: at(30), samples: 2, marks: 1, events: 1, snapshots: 1 });
+    expect(await store.countSamples({ from: 0, to: Infinity })).toBe(2);
+    expect(await store.countSamples({ from: at(29), to: Infinity })).toBe(2);
+    expect(await store.loadOnline(60_000, 0, Infinity)).toEqual([
+      { enterprise: 'e', device: 'd', bucket: at(29) },
+    ]);
+    expect(await store.loadEvents(0, Infinity)).toEqual([
+      { time: at(2), type: 'NDEATH', enterprise: 'e', node: 'gw' },
+    ]);
+    expect(await store.loadRunsSnapshot(60_000)).toBeUndefined();
+    // A newer snapshot stays, and a second pass finds nothing more.
+    await store.writeRunsSnapshot(60_000, { takenAt: at(1), rows: [], links: [] });
+    expect(await store.prune(now)).toEqual({ before: at(30), samples: 0, marks: 0, events: 0, snapshots: 0 });
+    expect((await store.loadRunsSnapshot(60_000))?.takenAt).toBe(at(1));
+    // INF keeps everything.
+    const forever = createDuckdbStore({ dir: path.join(dir, 'forever') });
+    stores.push(forever);
+    await forever.open();
+    expect(await forever.prune(now)).toBeUndefined();
+  });
+
+  it('retention: openStore() applies --retention on its own, right after open and then periodically', async () => {
+    const HOUR = 3_600_000;
+    const now = Date.now();
+    const seed = createDuckdbStore({ dir: path.join(dir, 'store') });
+    await seed.open();
+    await seed.writeSamples([
+      { ...sample, time: now - 3 * HOUR },
+      { ...sample, metric: 'fresh', time: now - HOUR / 2 },
+    ]);
+    await seed.close();
+    const store = await openStore({ dataDir: dir, retention: '2h' });
+    stores.push(store);
+    await waitFor(async () => (await store.countSamples({ from: 0, to: Infinity })) === 1, {
+      what: 'the sample older than 2h deleted',
+    });
+    expect(await store.countSamples({ from: now - HOUR, to: Infinity })).toBe(1);
   });
 });

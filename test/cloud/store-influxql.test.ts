@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeTag,
   durationLiteral,
+  parseRetention,
   EMPTY_TAG,
   encodeTag,
   parseInfluxUrl,
@@ -53,6 +54,17 @@ describe('InfluxQL literals', () => {
     expect(tagEquals('device', '')).toBe(`"device" = '%empty'`);
     expect(timeMs(1_700_000_000_000)).toBe('1700000000000ms');
     expect(() => timeMs(1.5)).toThrow(/integer/);
+  });
+
+  it('parseRetention: the literal and its length, at least 1h (what InfluxDB accepts), or INF', () => {
+    expect(parseRetention('30d')).toEqual({ literal: '30d', ms: 30 * 86_400_000 });
+    expect(parseRetention('1d12h')).toEqual({ literal: '1d12h', ms: 36 * 3_600_000 });
+    expect(parseRetention('2w')).toEqual({ literal: '2w', ms: 14 * 86_400_000 });
+    expect(parseRetention('1h')).toEqual({ literal: '1h', ms: 3_600_000 });
+    expect(parseRetention('INF')).toEqual({ literal: 'INF', ms: Infinity });
+    for (const d of ['59m', '3599s', '0d']) expect(() => parseRetention(d)).toThrow(/shorter than 1h/);
+    for (const d of ['', '90', '90 days', 'inf', '-1d', "30d' OR"])
+      expect(() => parseRetention(d)).toThrow(/retention duration/);
   });
 
   it('accepts retention durations and refuses anything else', () => {
