@@ -3,9 +3,9 @@
  *
  * Why by hand: `writePoints` takes point objects only and, for every point, sorts and escapes
  * the field keys, escapes every tag key and value with a regex, and checks the timestamp — about
- * a quarter of ingest's CPU at 150,000 points/s (bench/ingest.ts profile). A telemetry series
- * (enterprise, node, device, metric) repeats every poll, so its escaped key is built once and
- * cached here; only the fields and the time are written per point. The escaping itself is
+ * a quarter of ingest's CPU at 150,000 points/s (bench/ingest.ts profile). The tags of a
+ * telemetry series (enterprise, node, device, metric) repeat every poll, so they are escaped once
+ * and cached here (SampleLines); only the fields and the time are written per point. The escaping itself is
  * node-influx's (`escape.tag`), and the tag values are the sanitised ones of `encodeTag`
  * (DOMAIN.md §3), so a line says exactly what `writePoints` said for the same point, with the
  * tags in key order (what InfluxDB sorts them into anyway). `pointLine` serialises the rare
@@ -41,93 +41,58 @@ export function pointLine(p: LinePoint): string {
   return `${line} ${p.timestamp}`;
 }
 
-/** Escaped series keys cached at most (≈ 200 B each); beyond, the cache starts again empty. */
-const MAX_SERIES = 200_000;
+/** Cached key pieces at most; beyond, the cache starts again empty. */
+const MAX_PIECES = 200_000;
 
-type Level<T> = Map<string, T>;
-
-const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
-// The fields after the series key ("… good="), by [good][historical].
+const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+// What follows the tags, by [good][historical]: the flags alone, or the flags and the number's field.
 const FLAGS = [
-  [ascii('false,historical=false'), ascii('false,historical=true')],
-  [ascii('true,historical=false'), ascii('true,historical=true')],
+  [latin1(' good=false,historical=false'), latin1(' good=false,historical=true')],
+  [latin1(' good=true,historical=false'), latin1(' good=true,historical=true')],
 ] as const;
-const VALUE = ascii(',value=');
-const VALUE_TRUE = ascii(',value_bool=true');
-const VALUE_FALSE = ascii(',value_bool=false');
-const VALUE_STR = ascii(',value_str=');
+const NUMBER = FLAGS.map((f) => f.map((b) => Buffer.concat([b, latin1(',value=')])));
+const TRUE = latin1(',value_bool=true');
+const FALSE = latin1(',value_bool=false');
+const STRING = latin1(',value_str=');
 
 /**
- * A growing byte buffer a request body is written into. Why not strings: a body of 5,000 lines
- * joined from pieces is a rope V8 must flatten and then encode as UTF-8 in one more pass when it
- * is sent — 8% of ingest's CPU in the bench profile; series keys and constant fields are copied
- * as bytes here, numbers (always ASCII) written digit by digit, only string values encoded.
- */
-class Bytes {
-  #buf = Buffer.allocUnsafe(1 << 16);
-  length = 0;
-
-  #room(n: number): void {
-    if (this.length + n <= this.#buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.length + n));
-    this.#buf.copy(next, 0, 0, this.length);
-    this.#buf = next;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.#room(b.length);
-    this.#buf.set(b, this.length);
-    this.length += b.length;
-  }
-
-  byte(c: number): void {
-    this.#room(1);
-    this.#buf[this.length++] = c;
-  }
-
-  /** A string known to be ASCII (a number's text). */
-  ascii(s: string): void {
-    this.#room(s.length);
-    const buf = this.#buf;
-    for (let i = 0; i < s.length; i++) buf[this.length++] = s.charCodeAt(i);
-  }
-
-  utf8(s: string): void {
-    this.#room(s.length * 3);
-    this.length += this.#buf.write(s, this.length, 'utf8');
-  }
-
-  /** A copy of what was written; the buffer is reused. */
-  take(): Buffer {
-    const out = Buffer.from(this.#buf.subarray(0, this.length));
-    this.length = 0;
-    return out;
-  }
-}
-
-/**
- * Telemetry samples → request bodies, with the series key of each (enterprise, node, device,
- * metric) cached as bytes. The cache is bounded (MAX_SERIES by default): when full it is dropped
- * whole (a plain Map has no eviction order worth keeping, and rebuilding a key costs what writing
- * it without a cache did).
+ * Telemetry samples → request bodies of line protocol bytes.
+ *
+ * Why bytes: a body of 5,000 lines joined from strings is a rope V8 must flatten and then encode as
+ * UTF-8 in another pass when it is sent (8% of ingest's CPU in the bench profile). Here the tag
+ * pieces of a line are cached as UTF-8 bytes and copied, numbers (always ASCII) are written digit
+ * by digit, the time text is reused while it repeats (one Sparkplug message, one time), and only
+ * string values are encoded.
+ *
+ * The pieces are cached by what they depend on — "telemetry,device=…,enterprise=…" per
+ * (enterprise, device), ",metric=…" per metric name, ",node=…" per node — so a province of
+ * 50,000 devices × 100 metrics needs ~50,000 pieces, not 5 million series keys. The cache is
+ * bounded (MAX_PIECES by default): when full it is dropped whole (rebuilding a piece costs what
+ * writing it without a cache did).
  */
 export class SampleLines {
-  // enterprise → node → device → metric → "telemetry,device=…,enterprise=…,metric=…,node=… good="
-  readonly #cache: Level<Level<Level<Level<Buffer>>>> = new Map();
+  // enterprise → device → "telemetry,device=…,enterprise=…"
+  readonly #devices = new Map<string, Map<string, Buffer>>();
+  readonly #metrics = new Map<string, Buffer>();
+  readonly #nodes = new Map<string, Buffer>();
   #size = 0;
-  readonly #maxSeries: number;
-  // Consecutive samples mostly share a device (one Sparkplug message): its map, looked up once.
-  #last: { enterprise: string; node: string; device: string; metrics: Level<Buffer> } | undefined;
-  readonly #out = new Bytes();
-  // …and a time: " <ms>" of the latest time written.
+  readonly #maxPieces: number;
+  // Consecutive samples mostly share a device and node (one Sparkplug message): looked up once.
+  #enterprise = '';
+  #device = '';
+  #devicePiece: Buffer | undefined;
+  #node = '';
+  #nodePiece: Buffer | undefined;
   #time = Number.NaN;
-  #timeBytes = ascii(' ');
+  #timeText = latin1(' ');
+  #buf = Buffer.allocUnsafe(1 << 16);
+  #length = 0;
 
-  constructor(maxSeries = MAX_SERIES) {
-    this.#maxSeries = Math.max(1, maxSeries);
+  constructor(maxPieces = MAX_PIECES) {
+    this.#maxPieces = Math.max(3, maxPieces);
   }
 
-  /** Cached series keys. */
+  /** Cached key pieces. */
   get size(): number {
     return this.#size;
   }
@@ -140,75 +105,117 @@ export class SampleLines {
   /** Lines of `rows`, `chunk` per body (newline-separated): the bodies of the write requests. */
   bodies(rows: readonly Sample[], chunk: number): Buffer[] {
     const out: Buffer[] = [];
-    const w = this.#out;
-    w.length = 0;
+    this.#length = 0;
     for (let i = 0; i < rows.length; i++) {
-      if (i % chunk === 0 && i > 0) out.push(w.take());
-      else if (i > 0) w.byte(0x0a);
-      this.#write(rows[i] as Sample);
+      if (i % chunk === 0 && i > 0) out.push(this.#take());
+      else if (i > 0) this.#byte(0x0a);
+      this.#line(rows[i] as Sample);
     }
-    if (rows.length > 0) out.push(w.take());
+    if (rows.length > 0) out.push(this.#take());
     return out;
   }
 
-  #write(s: Sample): void {
-    const w = this.#out;
-    w.bytes(this.#key(s));
+  #line(s: Sample): void {
+    if (this.#size >= this.#maxPieces) this.#clear();
+    if (s.enterprise !== this.#enterprise || s.device !== this.#device || !this.#devicePiece) {
+      this.#devicePiece = this.#piece(
+        child(this.#devices, s.enterprise),
+        s.device,
+        () => `${TELEMETRY},device=${tag(s.device)},enterprise=${tag(s.enterprise)}`,
+      );
+      this.#enterprise = s.enterprise;
+      this.#device = s.device;
+    }
+    this.#bytes(this.#devicePiece);
+    this.#bytes(this.#piece(this.#metrics, s.metric, () => `,metric=${tag(s.metric)}`));
+    if (s.node !== this.#node || !this.#nodePiece) {
+      this.#nodePiece = this.#piece(this.#nodes, s.node, () => `,node=${tag(s.node)}`);
+      this.#node = s.node;
+    }
+    this.#bytes(this.#nodePiece);
     // Field keys in order: good, historical, value | value_bool | value_str.
-    w.bytes(FLAGS[s.good ? 1 : 0][s.historical ? 1 : 0]);
+    const good = s.good ? 1 : 0;
+    const historical = s.historical ? 1 : 0;
     const value = normaliseValue(s.value);
     if (typeof value === 'number') {
-      w.bytes(VALUE);
-      w.ascii(String(value));
-    } else if (typeof value === 'boolean') w.bytes(value ? VALUE_TRUE : VALUE_FALSE);
-    else if (typeof value === 'string') {
-      w.bytes(VALUE_STR);
-      w.utf8(quoteField(value));
+      this.#bytes(NUMBER[good]?.[historical] as Buffer);
+      this.#ascii(String(value));
+    } else {
+      this.#bytes(FLAGS[good][historical]);
+      if (typeof value === 'boolean') this.#bytes(value ? TRUE : FALSE);
+      else if (typeof value === 'string') {
+        this.#bytes(STRING);
+        this.#utf8(quoteField(value));
+      }
     }
     if (s.time !== this.#time) {
       this.#time = s.time;
-      this.#timeBytes = ascii(` ${s.time}`);
+      this.#timeText = latin1(` ${s.time}`);
     }
-    w.bytes(this.#timeBytes);
+    this.#bytes(this.#timeText);
   }
 
-  #key(s: Sample): Buffer {
-    const last = this.#last;
-    let metrics: Level<Buffer>;
-    if (last && last.device === s.device && last.node === s.node && last.enterprise === s.enterprise)
-      metrics = last.metrics;
-    else {
-      metrics = this.#device(s.enterprise, s.node, s.device);
-      this.#last = { enterprise: s.enterprise, node: s.node, device: s.device, metrics };
-    }
-    let key = metrics.get(s.metric);
-    if (key === undefined) {
-      if (this.#size >= this.#maxSeries) {
-        this.#cache.clear();
-        this.#size = 0;
-        metrics = this.#device(s.enterprise, s.node, s.device);
-        this.#last = { enterprise: s.enterprise, node: s.node, device: s.device, metrics };
-      }
-      key = Buffer.from(
-        `${TELEMETRY},device=${tag(s.device)},enterprise=${tag(s.enterprise)}` +
-          `,metric=${tag(s.metric)},node=${tag(s.node)} good=`,
-      );
-      metrics.set(s.metric, key);
+  #piece(map: Map<string, Buffer>, key: string, text: () => string): Buffer {
+    let piece = map.get(key);
+    if (piece === undefined) {
+      piece = Buffer.from(text());
+      map.set(key, piece);
       this.#size++;
     }
-    return key;
+    return piece;
   }
 
-  #device(enterprise: string, node: string, device: string): Level<Buffer> {
-    const nodes = child(this.#cache, enterprise);
-    const devices = child(nodes, node);
-    return child(devices, device);
+  #clear(): void {
+    this.#devices.clear();
+    this.#metrics.clear();
+    this.#nodes.clear();
+    this.#size = 0;
+    this.#devicePiece = this.#nodePiece = undefined;
+  }
+
+  #room(n: number): void {
+    if (this.#length + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#length + n));
+    this.#buf.copy(next, 0, 0, this.#length);
+    this.#buf = next;
+  }
+
+  #bytes(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#buf.set(b, this.#length);
+    this.#length += b.length;
+  }
+
+  #byte(c: number): void {
+    this.#room(1);
+    this.#buf[this.#length++] = c;
+  }
+
+  /** A string known to be ASCII (a number's text). */
+  #ascii(s: string): void {
+    this.#room(s.length);
+    const buf = this.#buf;
+    let at = this.#length;
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.#length = at;
+  }
+
+  #utf8(s: string): void {
+    this.#room(s.length * 3);
+    this.#length += this.#buf.write(s, this.#length, 'utf8');
+  }
+
+  /** A copy of what was written; the buffer is reused. */
+  #take(): Buffer {
+    const out = Buffer.from(this.#buf.subarray(0, this.#length));
+    this.#length = 0;
+    return out;
   }
 }
 
 const tag = (id: string): string => escape.tag(encodeTag(id));
 
-function child<T>(map: Level<Level<T>>, key: string): Level<T> {
+function child<T>(map: Map<string, Map<string, T>>, key: string): Map<string, T> {
   let next = map.get(key);
   if (!next) {
     next = new Map();

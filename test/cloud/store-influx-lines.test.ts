@@ -102,10 +102,10 @@ describe('InfluxDB line protocol', () => {
   });
 
   it('bounds its cache: when full it starts again, and lines stay the same', () => {
-    const lines = new SampleLines(3);
-    const s = (device: string, metric: string): Sample => ({
+    const lines = new SampleLines(4);
+    const s = (node: string, device: string, metric: string): Sample => ({
       enterprise: 'e',
-      node: 'n',
+      node,
       device,
       metric,
       time: 1,
@@ -113,9 +113,13 @@ describe('InfluxDB line protocol', () => {
       good: true,
       historical: false,
     });
-    const rows = [s('a', 'x'), s('a', 'y'), s('b', 'x'), s('b', 'y'), s('a', 'x'), s('a', 'y')];
-    const out = rows.map((r) => lines.line(r));
-    expect(lines.size).toBeLessThanOrEqual(3);
+    const rows = [0, 1, 2, 0, 3, 1].flatMap((d) => ['x', 'y', 'x'].map((m) => s(`n${d % 2}`, `d${d}`, m)));
+    const out = rows.map((r) => {
+      const line = lines.line(r);
+      // Emptied before a line once 4 pieces are held; a line adds at most 3 (device, metric, node).
+      expect(lines.size).toBeLessThanOrEqual(4 - 1 + 3);
+      return line;
+    });
     expect(out).toEqual(rows.map((r) => pointLine(samplePoint(r))));
   });
 });
