@@ -134,20 +134,24 @@ export function buildGateway(resolved: ResolvedGateway, opts: GatewayOptions = {
   const sink = {
     readings(device: string, readings: Reading[]) {
       opts.onRead?.(device, readings);
-      const points = index.points(device);
-      for (const r of readings) {
-        if (!r.good) {
+      const numbers = index.resolve(device, readings);
+      for (let k = 0; k < readings.length; k++) {
+        if (!(readings[k] as Reading).good) {
           samples.bad++;
           continue;
         }
         samples.good++;
-        const i = points?.get(r.point);
-        if (i !== undefined) perPoint[i] = (perPoint[i] ?? 0) + 1;
+        const i = numbers?.[k] ?? -1;
+        if (i >= 0) perPoint[i] = (perPoint[i] ?? 0) + 1;
       }
       const north = rbe.filter(device, readings);
-      for (const r of north) {
-        const i = r.good ? points?.get(r.point) : undefined;
-        if (i !== undefined) forwarded[i] = (forwarded[i] ?? 0) + 1;
+      // `north` is `readings` in order with some left out (the same objects): walk both.
+      for (let k = 0, j = 0; k < readings.length && j < north.length; k++) {
+        const r = readings[k] as Reading;
+        if (r !== north[j]) continue;
+        j++;
+        const i = numbers?.[k] ?? -1;
+        if (r.good && i >= 0) forwarded[i] = (forwarded[i] ?? 0) + 1;
       }
       publisher.readings(device, north);
     },

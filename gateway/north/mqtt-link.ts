@@ -128,6 +128,10 @@ export class MqttLink {
       connectTimeout: m.connectTimeout,
       reconnectPeriod: 0,
       queueQoSZero: false,
+      // A PINGREQ every keepalive instead of re-arming the keepalive timer on every PUBACK (a
+      // clearTimeout + setTimeout per message, ~1.5% of the gateway's CPU at 100 messages/s). A dead
+      // broker is still noticed within 1.5 × keepalive.
+      reschedulePings: false,
       // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers for packet ids and lengths
       // (~7 MB of heap for the life of the process); allocating the few it needs is cheaper here.
       writeCache: false,

@@ -20,11 +20,15 @@ export class PointTable {
   /** Devices with at least one reading. */
   readonly #seen = new Set<string>();
   readonly #encoder = new DataEncoder();
+  /** The point numbers `record` found for its last batch, for `encodeData` of the same batch. */
+  #numbers = new Int32Array(256);
+  #numbered: { device: string; readings: readonly Reading[] } | undefined;
 
   /** A new device list; last readings are carried over by device and point name. */
   setDevices(devices: readonly DeviceMeta[]): void {
     const before = this.#index;
     const last = this.#last;
+    this.#numbered = undefined;
     this.devices.clear();
     for (const d of devices) this.devices.set(d.key, d);
     this.#index = new PointIndex(devices);
@@ -46,12 +50,18 @@ export class PointTable {
   /** Remembers the readings as the device's latest. */
   record(device: string, readings: readonly Reading[]): void {
     const points = this.#index.points(device);
+    this.#numbered = undefined;
     if (!points) return;
     this.#seen.add(device);
-    for (const r of readings) {
-      const i = points.get(r.point);
-      if (i !== undefined) this.#last.set(i, r);
+    if (this.#numbers.length < readings.length) this.#numbers = new Int32Array(readings.length * 2);
+    const numbers = this.#numbers;
+    for (let k = 0; k < readings.length; k++) {
+      const r = readings[k] as Reading;
+      const i = points.get(r.point) ?? -1;
+      numbers[k] = i;
+      if (i >= 0) this.#last.set(i, r);
     }
+    this.#numbered = { device, readings };
   }
 
   hasData(device: string): boolean {
@@ -83,12 +93,15 @@ export class PointTable {
   ): Buffer | undefined {
     const points = this.#index.points(device);
     if (!points) return undefined;
+    // The batch just recorded (the usual case) comes numbered already.
+    const n = this.#numbered;
+    const numbers = n?.readings === readings && n.device === device ? this.#numbers : undefined;
     const enc = this.#encoder;
     enc.begin();
     for (let k = 0; k < readings.length; k++) {
       const r = readings[k] as Reading;
-      const i = points.get(r.point);
-      if (i === undefined) return undefined;
+      const i = numbers ? (numbers[k] as number) : (points.get(r.point) ?? -1);
+      if (i < 0) return undefined;
       const datatype = this.#types[i] ?? SparkplugType.Double;
       const value = r.good && r.value !== null ? coerce(r.value, datatype) : null;
       if (!enc.add(ALIAS_BASE + i, r.time, datatype, value)) return undefined;
@@ -124,6 +137,14 @@ export class PointTable {
   alias(device: string, point: string): number | undefined {
     const i = this.#index.of(device, point);
     return i < 0 ? undefined : ALIAS_BASE + i;
+  }
+
+  /** Buffered metrics (named) for replay: historical, with today's aliases of their points. */
+  historical(device: string, metrics: readonly Metric[]): Metric[] {
+    return metrics.map((m): Metric => {
+      const alias = this.alias(device, m.name ?? '');
+      return { ...m, ...(alias === undefined ? {} : { alias }), isHistorical: true };
+    });
   }
 
   /** The device key of a Sparkplug device id (the first device with that id). */

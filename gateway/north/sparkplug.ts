@@ -52,6 +52,8 @@ export class SparkplugPublisher implements Publisher {
   readonly #points = new PointTable();
   readonly #status = new Map<string, DeviceStatus>();
   readonly #born = new Set<string>();
+  /** DDATA topic per device (topic.ddata checks every token: once per device, not per message). */
+  readonly #topics = new Map<string, string>();
   /** Good readings of a device that was still offline, for its coming DBIRTH to carry. */
   readonly #held = new Map<string, Reading[]>();
   #bdSeq = 0;
@@ -93,6 +95,7 @@ export class SparkplugPublisher implements Publisher {
   setDevices(devices: readonly DeviceMeta[]): void {
     this.#storeHeld();
     this.#points.setDevices(devices);
+    this.#topics.clear();
     for (const key of [...this.#status.keys()]) if (!this.#points.devices.has(key)) this.#status.delete(key);
     const client = this.#link.client;
     if (client) {
@@ -243,7 +246,12 @@ export class SparkplugPublisher implements Publisher {
   }
 
   #ddataTopic(device: string): string {
-    return topic.ddata(this.#group, this.#node, this.#points.devices.get(device)?.id ?? device);
+    let t = this.#topics.get(device);
+    if (t === undefined) {
+      t = topic.ddata(this.#group, this.#node, this.#points.devices.get(device)?.id ?? device);
+      this.#topics.set(device, t);
+    }
+    return t;
   }
 
   /** A payload stamped now, by the general encoder (DATA and CMD without datatypes). */
@@ -344,10 +352,7 @@ export class SparkplugPublisher implements Publisher {
       return Promise.resolve(true);
     }
     const device = e.topic;
-    const out = metrics.map((m): Metric => {
-      const alias = this.#points.alias(device, m.name ?? '');
-      return { ...m, ...(alias === undefined ? {} : { alias }), isHistorical: true };
-    });
+    const out = this.#points.historical(device, metrics);
     return new Promise((resolve) =>
       this.#publish(
         client,

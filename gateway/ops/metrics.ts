@@ -4,7 +4,13 @@ import type { Gateway } from '../app.ts';
 
 export function gatewayRegistry(gw: Gateway): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'lianwang_gateway_process_' });
+  // The event-loop delay monitor samples with a libuv timer: every 10 ms by default, 100 wakeups a
+  // second of an otherwise event-driven process; every 100 ms still sees any stall (a late tick).
+  collectDefaultMetrics({
+    register: registry,
+    prefix: 'lianwang_gateway_process_',
+    eventLoopMonitoringPrecision: 100,
+  });
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
     new Gauge({
       name,

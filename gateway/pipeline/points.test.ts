@@ -17,6 +17,19 @@ describe('PointIndex', () => {
     expect(index.points('e/c')).toBeUndefined();
   });
 
+  it('resolves a batch of readings to point numbers, reusing the answer while the batch has the same points', () => {
+    const r = (point: string) => ({ point, value: 1, good: true, time: 0 });
+    const first = index.resolve('e/a', [r('y'), r('x'), r('q')]);
+    expect([...(first ?? [])]).toEqual([1, 0, -1]);
+    expect(index.resolve('e/a', [r('y'), r('x'), r('q')])).toBe(first); // same names: the same array
+    const other = index.resolve('e/a', [r('x')]);
+    expect([...(other ?? [])]).toEqual([0]);
+    expect([...(first ?? [])]).toEqual([1, 0, -1]); // an earlier answer is never changed
+    expect([...(index.resolve('e/a', [r('x'), r('z')]) ?? [])]).toEqual([0, -1]);
+    expect([...(index.resolve('e/b', [r('z'), r('x')]) ?? [])]).toEqual([3, 2]);
+    expect(index.resolve('e/c', [r('x')])).toBeUndefined();
+  });
+
   it('reports by `<device>|<point>` and carries numbers to a new index by name', () => {
     const counts = Float64Array.from([1, 0, 3, 4]);
     expect(index.toMap(counts, (n) => n > 0)).toEqual(

@@ -14,6 +14,8 @@ export interface IndexedDevice {
 export class PointIndex {
   readonly size: number;
   readonly #devices = new Map<string, ReadonlyMap<string, number>>();
+  /** Per device, the point names of the last batch `resolve` saw and their numbers. */
+  readonly #last = new Map<string, { names: string[]; numbers: Int32Array }>();
 
   constructor(devices: readonly IndexedDevice[]) {
     let next = 0;
@@ -28,6 +30,38 @@ export class PointIndex {
   /** The device's point numbers, or undefined for a device not in the index. */
   points(device: string): ReadonlyMap<string, number> | undefined {
     return this.#devices.get(device);
+  }
+
+  /**
+   * The numbers (-1: not in the index) of a batch of readings' points, in order, or undefined for a
+   * device not in the index. A driver delivers a device's points in the same order poll after poll,
+   * so the answer is kept per device and reused while the batch names the same point strings — a
+   * pointer comparison per reading instead of a map lookup per reading per consumer (the app's
+   * counters and report-by-exception share one index). The array is never changed afterwards.
+   */
+  resolve(device: string, readings: readonly Reading[]): Int32Array | undefined {
+    const points = this.#devices.get(device);
+    if (!points) return undefined;
+    const last = this.#last.get(device);
+    if (last?.names.length === readings.length) {
+      let same = true;
+      for (let k = 0; k < readings.length; k++) {
+        if ((readings[k] as Reading).point !== last.names[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last.numbers;
+    }
+    const names = new Array<string>(readings.length);
+    const numbers = new Int32Array(readings.length);
+    for (let k = 0; k < readings.length; k++) {
+      const name = (readings[k] as Reading).point;
+      names[k] = name;
+      numbers[k] = points.get(name) ?? -1;
+    }
+    this.#last.set(device, { names, numbers });
+    return numbers;
   }
 
   /** A point's number, or -1. */

@@ -27,11 +27,11 @@ export class ReportByException {
 
   /** The readings to send north: `readings` itself when none is held back. */
   filter(device: string, readings: Reading[]): Reading[] {
-    const points = this.#index.points(device);
+    const numbers = this.#index.resolve(device, readings);
     let out: Reading[] | undefined;
     for (let k = 0; k < readings.length; k++) {
       const r = readings[k] as Reading;
-      const i = points?.get(r.point) ?? -1;
+      const i = numbers?.[k] ?? -1;
       if (i >= 0 && this.#last.has(i) && !this.#changed(i, r)) {
         this.suppressed++;
         out ??= readings.slice(0, k);
