@@ -5,6 +5,7 @@
  *
  * decodePayload never throws anything but SparkplugDecodeError, whatever the bytes.
  */
+import { decodeFlatPayload } from './data-decoder.ts';
 import { SparkplugDecodeError } from './errors.ts';
 import { decodeMetric, encodeMetric, safeU64, u64Field, type Metric } from './metric.ts';
 import { decodeWirePayload, encodeWirePayload, fromU64, own, type WirePayload } from './proto.ts';
@@ -83,18 +84,33 @@ export function encodePayload(p: Payload, options: EncodeOptions = {}): Uint8Arr
  * Throws SparkplugDecodeError — and only that — for input that is too large, has too many
  * metrics or elements, is not a well-formed Sparkplug B protobuf, or holds a value its
  * datatype forbids. The limits are checked on the wire bytes before anything is built.
+ *
+ * Flat payloads (DATA, births of scalar metrics) are read straight from the bytes
+ * (data-decoder.ts); everything else, and anything that reader is not sure of, takes the
+ * general path (scan.ts, then protobufjs) — with the same result or the same error.
  */
 export function decodePayload(bytes: Uint8Array, limits: DecodeLimits = {}): Payload {
+  return decode(bytes, limits, true);
+}
+
+/** decodePayload without the flat-payload reader (data-decoder.ts): what the tests compare it with. */
+export function decodePayloadGeneral(bytes: Uint8Array, limits: DecodeLimits = {}): Payload {
+  return decode(bytes, limits, false);
+}
+
+function decode(bytes: Uint8Array, limits: DecodeLimits, flat: boolean): Payload {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!(bytes instanceof Uint8Array)) throw new SparkplugDecodeError('payload is not a byte array');
   if (bytes.length > maxBytes) {
     throw new SparkplugDecodeError(`payload too large (${bytes.length} > ${maxBytes} bytes)`);
   }
+  const maxMetrics = limits.maxMetrics ?? DEFAULT_MAX_METRICS;
+  const maxElements = limits.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  // DATA (and most births) take the direct reader; anything it does not take, the general path.
+  const p = flat ? decodeFlatPayload(bytes, Math.min(maxMetrics, maxElements)) : undefined;
+  if (p) return p;
   try {
-    scanPayload(bytes, {
-      maxMetrics: limits.maxMetrics ?? DEFAULT_MAX_METRICS,
-      maxElements: limits.maxElements ?? DEFAULT_MAX_ELEMENTS,
-    });
+    scanPayload(bytes, { maxMetrics, maxElements });
     return fromWire(decodeWirePayload(bytes));
   } catch (e) {
     if (e instanceof SparkplugDecodeError) throw e;
