@@ -57,6 +57,9 @@ export interface RatesBenchResult {
   reportMaxMs: number;
   enterpriseMs: number;
   enterpriseDevices: number;
+  /** trend() over the whole window: daily and hourly steps, one run each. */
+  trendDailyMs: number;
+  trendHourlyMs: number;
   /** mark(): live samples (in or right after the last run), a different device each call (cache-cold): ns. */
   markLiveNs: number;
   /** mark(): the same device 20 times in a row (the further metrics of one message): ns per call. */
@@ -120,6 +123,13 @@ export async function ratesBench(opts: RatesBenchOptions = {}): Promise<RatesBen
     engine.enterprise(biggest.id, q, end + 1);
     enterpriseTimes.push(performance.now() - t);
   }
+
+  t = performance.now();
+  engine.trend({ ...q, stepMs: DAY_BUCKETS * W }, end + 1);
+  const trendDailyMs = performance.now() - t;
+  t = performance.now();
+  engine.trend({ ...q, stepMs: 60 * W }, end + 1);
+  const trendHourlyMs = performance.now() - t;
 
   const loadMarksPerSecond = marksLoadRate(rng);
   let onlineBuckets = 0;
@@ -202,6 +212,8 @@ export async function ratesBench(opts: RatesBenchOptions = {}): Promise<RatesBen
     reportMaxMs: Math.max(...reportTimes),
     enterpriseMs: median(enterpriseTimes),
     enterpriseDevices: biggest ? ledger.devices(biggest.id).length : 0,
+    trendDailyMs,
+    trendHourlyMs,
     markLiveNs,
     markHotNs,
     markLateNs,
@@ -341,6 +353,11 @@ export function ratesTable(r: RatesBenchResult): [string, string, string][] {
       'target < 1 s',
     ],
     ['rates: enterprise()', `${n(r.enterpriseMs, 1)} ms for ${n(r.enterpriseDevices)} devices`, ''],
+    [
+      `rates: trend(), ${r.days}-day window`,
+      `${n(r.trendDailyMs)} ms for ${r.days} daily steps, ${n(r.trendHourlyMs)} ms for ${n(r.days * 24)} hourly steps`,
+      '',
+    ],
     ...r.restart.map((x): [string, string, string] => [
       `restart: restore availability (${x.store})`,
       `${n(x.restoreMs / 1000, 1)} s (read snapshot ${n(x.phases.readSnapshot / 1000, 1)} s, its runs ${n(x.phases.runs / 1000, 1)} s, ` +

@@ -30,6 +30,7 @@ import { opsRoutes } from './routes/ops.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { rateRoutes } from './routes/rates.ts';
 import { UpdateHub, streamRoutes } from './routes/stream.ts';
+import { trendRoutes } from './routes/trend.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { sendStatic, staticFiles } from './static.ts';
 import type { ApiContext, ApiOptions } from './types.ts';
@@ -205,6 +206,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   rateRoutes(app, deps);
+  trendRoutes(app, deps);
   deviceRoutes(app, deps);
   ledgerRoutes(app, deps);
   pipelineRoutes(app, deps);

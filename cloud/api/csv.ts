@@ -3,7 +3,7 @@
  * enterprises), RFC 4180 quoting and CRLF line ends, UTF-8 with a byte-order mark — without
  * the BOM, Excel reads UTF-8 as the local ANSI code page and Chinese names turn to mojibake.
  */
-import type { RateRow, Ratios, RatesReport } from '../rates/types.ts';
+import type { RateRow, Ratios, RatesReport, RatesTrend } from '../rates/types.ts';
 
 export const BOM = '\uFEFF';
 
@@ -23,7 +23,14 @@ export const CSV_COLUMNS: readonly string[] = [
   ...RATIO_KEYS.map((k) => `live_${k}`),
   ...COUNT_KEYS.map((k) => `window_${k}`),
   ...COUNT_KEYS.map((k) => `live_${k}`),
+  // Enterprise rows only (empty cells elsewhere); last, so older column positions hold.
+  'city',
+  'industry',
+  'leading',
 ];
+
+/** `/api/rates/trend` as CSV: one row per step, its start and end as ISO 8601 UTC. */
+export const TREND_CSV_COLUMNS: readonly string[] = ['from', 'to', ...RATIO_KEYS, ...COUNT_KEYS];
 
 // A cell starting with = + - @ (or a tab/CR) is run as a formula by Excel and LibreOffice;
 // names come from the ledger, so they are defused with a leading apostrophe (OWASP's advice).
@@ -48,10 +55,26 @@ function row(r: RateRow): string {
     ...ratios(r.live),
     ...counts(r.window),
     ...counts(r.live),
+    text(r.city ?? ''),
+    r.industry ?? '',
+    r.leading === undefined ? '' : String(r.leading),
   ].join(',');
 }
 
 export function ratesCsv(report: RatesReport): string {
   const rows = [report.province, ...report.cities, ...report.industries, ...report.enterprises];
   return BOM + [CSV_COLUMNS.join(','), ...rows.map(row)].join('\r\n') + '\r\n';
+}
+
+export function trendCsv(trend: RatesTrend): string {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const rows = trend.points.map((p) =>
+    [
+      iso(p.from),
+      iso(p.to),
+      ...RATIO_KEYS.map((k) => number(p[k])),
+      ...COUNT_KEYS.map((k) => number(p[k])),
+    ].join(','),
+  );
+  return BOM + [TREND_CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
 }

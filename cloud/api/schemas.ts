@@ -45,33 +45,41 @@ const errorObject = obj(
 );
 export const ErrorResponse: Schema = { $id: 'ErrorResponse', ...obj({ error: errorObject }) };
 
+const RATIO_PROPERTIES: Record<string, Schema> = {
+  devices: int,
+  digital: int,
+  networked: int,
+  networkedDigital: int,
+  networkedRate: {
+    ...nullableNum,
+    description: '数字化设备联网率 = networkedDigital / digital (the Hebei KPI)',
+  },
+  deviceNetworkedRate: { ...nullableNum, description: '设备联网率 = networked / devices' },
+  digitizationRate: { ...nullableNum, description: '生产设备数字化率 = digital / devices' },
+  meanOnlineFraction: nullableNum,
+};
+
 export const Ratios: Schema = {
   $id: 'Ratios',
   description: 'Counts and the three ratios of the KPI; a ratio is null when its denominator is 0.',
-  ...obj({
-    devices: int,
-    digital: int,
-    networked: int,
-    networkedDigital: int,
-    networkedRate: {
-      ...nullableNum,
-      description: '数字化设备联网率 = networkedDigital / digital (the Hebei KPI)',
-    },
-    deviceNetworkedRate: { ...nullableNum, description: '设备联网率 = networked / devices' },
-    digitizationRate: { ...nullableNum, description: '生产设备数字化率 = digital / devices' },
-    meanOnlineFraction: nullableNum,
-  }),
+  ...obj(RATIO_PROPERTIES),
 };
 
 export const RateRow: Schema = {
   $id: 'RateRow',
-  ...obj({
-    level: { type: 'string', enum: ['enterprise', 'industry', 'city', 'province'] },
-    id: str,
-    name: str,
-    window: ref('Ratios'),
-    live: ref('Ratios'),
-  }),
+  ...obj(
+    {
+      level: { type: 'string', enum: ['enterprise', 'industry', 'city', 'province'] },
+      id: str,
+      name: str,
+      city: { ...str, description: 'Enterprise rows: the city id.' },
+      industry: { ...INDUSTRY, description: 'Enterprise rows: the industry.' },
+      leading: { ...bool, description: 'Enterprise rows: a leading enterprise (龙头企业).' },
+      window: ref('Ratios'),
+      live: ref('Ratios'),
+    },
+    ['level', 'id', 'name', 'window', 'live'],
+  ),
 };
 
 export const RatesReport: Schema = {
@@ -98,6 +106,21 @@ export const RatesReport: Schema = {
         }),
       ),
     }),
+  }),
+};
+
+export const RatesTrend: Schema = {
+  $id: 'RatesTrend',
+  description: 'The ratios per step of the window, for the selected enterprises together.',
+  ...obj({
+    window: obj({ from: int, to: int, widthMs: int, stepMs: int, steps: int, theta: num }),
+    points: arrayOf(
+      obj({
+        from: { ...int, description: 'Step start, ms.' },
+        to: { ...int, description: 'Step end, ms.' },
+        ...RATIO_PROPERTIES,
+      }),
+    ),
   }),
 };
 
@@ -234,6 +257,7 @@ export const SHARED_SCHEMAS: readonly Schema[] = [
   Ratios,
   RateRow,
   RatesReport,
+  RatesTrend,
   DeviceAvailability,
   EnterpriseDetail,
   Series,

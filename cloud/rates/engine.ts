@@ -22,8 +22,11 @@ import type {
   RatesEngine,
   RatesQuery,
   RatesReport,
+  RatesTrend,
   TargetEntry,
+  TrendQuery,
 } from './types.ts';
+import { computeTrend, selectEnterprises } from './trend.ts';
 import { checkTheta, DAY_MS, resolveWindow, type ResolvedWindow } from './window.ts';
 
 export interface TargetOptions {
@@ -134,18 +137,18 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
     live: ratios(t.live, 1),
   });
 
+  /** An enterprise's row carries what it is filtered and checked by: city, industry, leading. */
+  const enterpriseRow = (t: EnterpriseTally, buckets: number): RateRow => ({
+    ...row('enterprise', t.e.id, t.e.name, t, buckets),
+    city: t.e.city,
+    industry: t.e.industry,
+    leading: t.e.leading,
+  });
+
   function report(q: RatesQuery, now = Date.now()): RatesReport {
     const { w, theta: th } = windowOf(q, now);
     const filtered = q.enterprise !== undefined || q.industry !== undefined || q.city !== undefined;
-    const selected = ledger
-      .enterprises()
-      .filter(
-        (e) =>
-          (q.enterprise === undefined || e.id === q.enterprise) &&
-          (q.industry === undefined || e.industry === q.industry) &&
-          (q.city === undefined || e.city === q.city),
-      )
-      .map((e) => tallyEnterprise(e, w, th));
+    const selected = selectEnterprises(ledger, q).map((e) => tallyEnterprise(e, w, th));
 
     const region = ledger.region();
     const province = groupTally();
@@ -188,7 +191,7 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
       industries: INDUSTRIES.filter((i) => industries.has(i)).map((i) =>
         row('industry', i, INDUSTRY_NAMES[i], industries.get(i) ?? groupTally(), w.buckets),
       ),
-      enterprises: selected.map((t) => row('enterprise', t.e.id, t.e.name, t, w.buckets)),
+      enterprises: selected.map((t) => enterpriseRow(t, w.buckets)),
       target: {
         threshold: target.threshold,
         met: targetEntries.filter((t) => t.meets).length,
@@ -206,7 +209,7 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
     const lines = new Map<string, DeviceAvailability[]>();
     for (const d of ledger.devices(id)) getOr(lines, d.line, () => []).push(deviceDetail(e.id, d, w, th));
     return {
-      row: row('enterprise', e.id, e.name, t, w.buckets),
+      row: enterpriseRow(t, w.buckets),
       city: e.city,
       industry: e.industry,
       leading: e.leading,
@@ -240,6 +243,11 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
     };
   }
 
+  function trend(q: TrendQuery, now = Date.now()): RatesTrend {
+    const { w, theta: th } = windowOf(q, now);
+    return computeTrend({ ledger, availability, widthMs }, w, q, th);
+  }
+
   function sample(enterprise: string, node: string, device: string, time: number): number | undefined {
     // Node-level metrics (device '') describe the gateway, not a production device.
     if (device === '') return undefined;
@@ -267,6 +275,7 @@ export function createRatesEngine(o: RatesEngineOptions): RatesService {
     unregistered,
     report,
     enterprise,
+    trend,
     sample,
     event: (e: LinkEvent) => status.event(e),
     stats: () => ({ ...stats }),

@@ -43,6 +43,10 @@ export interface RateRow {
   level: 'enterprise' | 'industry' | 'city' | 'province';
   id: string;
   name: string;
+  /** Enterprise rows: its city (id), industry, and whether it is a leading enterprise (龙头企业). */
+  city?: string;
+  industry?: Industry;
+  leading?: boolean;
   /** Over the window. */
   window: Ratios;
   /** In the latest complete bucket. */
@@ -100,12 +104,31 @@ export interface EnterpriseDetail {
   lines: { id: string; devices: DeviceAvailability[] }[];
 }
 
+/** A trend: the window cut into steps, each with the ratios over that step alone. */
+export interface TrendQuery extends RatesQuery {
+  /** Step length, ms: a multiple of the bucket width; the window must be a whole number of steps. */
+  stepMs: number;
+}
+
+/** The ratios over [from, to), one step (as `/api/rates` would report them for that window). */
+export interface TrendPoint extends Ratios {
+  from: number;
+  to: number;
+}
+
+export interface RatesTrend {
+  window: { from: number; to: number; widthMs: number; stepMs: number; steps: number; theta: number };
+  /** Oldest first; the total of the selected enterprises (the province without a filter). */
+  points: TrendPoint[];
+}
+
 /** What the API asks of the rates engine. `now` defaults to Date.now(). */
 export interface RatesEngine {
   readonly widthMs: number;
   readonly theta: number;
   report(q: RatesQuery, now?: number): RatesReport;
   enterprise(id: string, q: RatesQuery, now?: number): EnterpriseDetail | undefined;
+  trend(q: TrendQuery, now?: number): RatesTrend;
 }
 
 /** What ingest tells the rates engine as telemetry arrives (in any order, late data too). */

@@ -3,7 +3,7 @@
  * bucket (the latest complete one). Bad input is a RatesError (a RangeError with a stable
  * `code` the HTTP API maps to 400).
  */
-export type RatesErrorCode = 'bad_window' | 'window_too_long' | 'bad_theta';
+export type RatesErrorCode = 'bad_window' | 'window_too_long' | 'bad_theta' | 'bad_step';
 
 export class RatesError extends RangeError {
   override readonly name = 'RatesError';

@@ -14,10 +14,18 @@ import type {
   LedgerRegion,
   UnregisteredDevice,
 } from '../../cloud/ledger/types.ts';
-import type { EnterpriseDetail, RatesReport } from '../../cloud/rates/types.ts';
+import type { EnterpriseDetail, RatesReport, RatesTrend } from '../../cloud/rates/types.ts';
 import type { Series } from '../../cloud/store/types.ts';
 
-export type { EdgeNodeInfo, EnterpriseDetail, LedgerEnterprise, RatesReport, Series, UnregisteredDevice };
+export type {
+  EdgeNodeInfo,
+  EnterpriseDetail,
+  LedgerEnterprise,
+  RatesReport,
+  RatesTrend,
+  Series,
+  UnregisteredDevice,
+};
 export type { DeviceAvailability, RateRow, Ratios, TargetEntry } from '../../cloud/rates/types.ts';
 
 export interface NodesResponse {
@@ -108,6 +116,7 @@ export function streamUrl(): string {
 
 export const api = {
   rates: (q: Params, signal?: AbortSignal) => getJson<RatesReport>('/api/rates', q, signal),
+  trend: (q: Params, signal?: AbortSignal) => getJson<RatesTrend>('/api/rates/trend', q, signal),
   enterprise: (id: string, q: Params) =>
     getJson<EnterpriseDetail>(`/api/enterprises/${encodeURIComponent(id)}`, q),
   series: (enterprise: string, device: string, q: Params) =>

@@ -1,9 +1,8 @@
 /**
- * The province rate over time. The API has no trend endpoint, so the window of the current
- * report is cut into a handful of consecutive sub-windows and `/api/rates` is asked for each
- * (explicit `from`/`to`, so every point is exactly the API's rate for that sub-window).
- * A few requests run at once; the trend is refreshed less often than the figures (see
- * TREND_MIN_INTERVAL_MS in the province view) because each request walks the whole ledger.
+ * The province rate over time: the window of the current report cut into a handful of
+ * consecutive steps, all answered by one `/api/rates/trend` request (each point is exactly the
+ * API's rate for that sub-window). The trend is refreshed less often than the figures (see
+ * TREND_MIN_INTERVAL_MS in the province view).
  */
 import { api, type RatesReport } from './api.ts';
 import { windowMs, type WindowKey } from './state.ts';
@@ -31,29 +30,17 @@ export function trendPlan(win: WindowKey): TrendPlan {
   return { stepMs: Math.max(1000, Math.floor(ms / 12)), count: 12 };
 }
 
-const CONCURRENCY = 4;
-
 /** [sub-window start, province networked rate (fraction) or null] for each sub-window, oldest first. */
 export async function loadTrend(
   report: RatesReport,
   plan: TrendPlan,
   signal?: AbortSignal,
 ): Promise<[number, number | null][]> {
-  const { to, widthMs } = report.window;
-  // Sub-windows must be whole buckets, or the engine would round them and overlap.
+  const { from, to, widthMs } = report.window;
+  // Steps must be whole buckets (the API refuses others); as many as fit the report's window.
   const step = Math.max(widthMs, Math.floor(plan.stepMs / widthMs) * widthMs);
-  const starts: number[] = [];
-  for (let k = plan.count; k >= 1; k--) if (to - k * step >= report.window.from) starts.push(to - k * step);
-  const out: [number, number | null][] = starts.map((s) => [s, null]);
-  let next = 0;
-  const worker = async () => {
-    while (next < starts.length) {
-      const i = next++;
-      const from = starts[i] ?? 0;
-      const r = await api.rates({ from, to: from + step }, signal);
-      out[i] = [from, r.province.window.networkedRate];
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return out;
+  const count = Math.min(plan.count, Math.floor((to - from) / step));
+  if (count < 1) return [];
+  const trend = await api.trend({ from: to - count * step, to, step: `${step}ms` }, signal);
+  return trend.points.map((p): [number, number | null] => [p.from, p.networkedRate]);
 }

@@ -149,7 +149,7 @@ describe('dashboard against a cloud with traffic', () => {
       );
       expect(await cell.textContent()).toBe(pct(e.window.networkedRate));
     }
-    // The trend arrives after the figures (one request per sub-window): wait for its points.
+    // The trend arrives after the figures (its own /api/rates/trend request): wait for its points.
     await page.waitForFunction(
       "document.querySelectorAll('[data-testid=trend-chart] svg path').length > 3 && !document.querySelector('[data-testid=trend-chart]').closest('section').textContent.includes('正在计算')",
     );

@@ -24,6 +24,8 @@ import type {
   RatesEngine,
   RatesQuery,
   RatesReport,
+  RatesTrend,
+  TrendQuery,
 } from '../../cloud/rates/types.ts';
 import type { Series, SeriesQuery, Store } from '../../cloud/store/types.ts';
 
@@ -67,9 +69,19 @@ export class FakeRates implements RatesEngine {
       cities: [row('city', 'tangshan', '唐山市')],
       industries: [row('industry', 'steel', '钢铁')],
       enterprises: [
-        row('enterprise', 'ts-steel', '唐山联网示范钢铁有限公司'),
+        {
+          ...row('enterprise', 'ts-steel', '唐山联网示范钢铁有限公司'),
+          city: 'tangshan',
+          industry: 'steel',
+          leading: true,
+        },
         // A name a spreadsheet would misread: a comma, quotes and a leading '='.
-        row('enterprise', 'odd', '=HYPERLINK("x"),公司', { networkedRate: null, digital: 0 }),
+        {
+          ...row('enterprise', 'odd', '=HYPERLINK("x"),公司', { networkedRate: null, digital: 0 }),
+          city: 'tangshan',
+          industry: 'other',
+          leading: false,
+        },
       ],
       target: {
         threshold: 0.5,
@@ -86,6 +98,22 @@ export class FakeRates implements RatesEngine {
           },
         ],
       },
+    };
+  }
+
+  /** Two steps of the asked window, the second at half the rate (the real engine: test/cloud/api-trend.test.ts). */
+  trend(q: TrendQuery, now?: number): RatesTrend {
+    this.queries.push({ q, now });
+    const to = q.to ?? Math.floor((now ?? NOW) / WIDTH) * WIDTH;
+    const from = q.from ?? to - 2 * q.stepMs;
+    const point = (k: number, over: Partial<Ratios> = {}) => ({
+      from: from + k * q.stepMs,
+      to: from + (k + 1) * q.stepMs,
+      ...ratios(over),
+    });
+    return {
+      window: { from, to, widthMs: WIDTH, stepMs: q.stepMs, steps: 2, theta: q.theta ?? this.theta },
+      points: [point(0), point(1, { networkedDigital: 2, networkedRate: 0.25, meanOnlineFraction: null })],
     };
   }
 

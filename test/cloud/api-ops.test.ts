@@ -32,6 +32,7 @@ describe('OpenAPI, metrics, health', () => {
     expect(listed.sort()).toEqual(
       [
         'GET /api/rates',
+        'GET /api/rates/trend',
         'GET /api/enterprises/{id}',
         'GET /api/devices/{enterprise}/{device}/series',
         'GET /api/devices/{key}/series',
@@ -48,7 +49,14 @@ describe('OpenAPI, metrics, health', () => {
       ].sort(),
     );
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['RatesReport', 'RateRow', 'Ratios', 'EnterpriseDetail', 'ErrorResponse']),
+      expect.arrayContaining([
+        'RatesReport',
+        'RatesTrend',
+        'RateRow',
+        'Ratios',
+        'EnterpriseDetail',
+        'ErrorResponse',
+      ]),
     );
     const rates = doc.paths['/api/rates']?.get;
     expect(Object.keys(rates?.responses ?? {})).toEqual(expect.arrayContaining(['200', '4XX', '5XX']));

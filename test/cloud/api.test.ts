@@ -91,11 +91,13 @@ describe('GET /api/rates', () => {
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     expect(lines[0]).toMatch(/^level,id,name,window_networkedRate,/);
     expect(lines).toHaveLength(1 + 5 + 1);
-    expect(lines[1]).toBe('province,hebei,河北省,0.5,0.5,0.8,0.4375,0.25,0.5,0.8,,10,8,5,4,10,8,3,2');
+    // city, industry, leading: empty but on enterprise rows.
+    expect(lines[1]).toBe('province,hebei,河北省,0.5,0.5,0.8,0.4375,0.25,0.5,0.8,,10,8,5,4,10,8,3,2,,,');
     expect(lines[4]?.startsWith('enterprise,ts-steel,唐山联网示范钢铁有限公司,0.5,')).toBe(true);
+    expect(lines[4]?.endsWith(',tangshan,steel,true')).toBe(true);
     // Quoted (comma, quotes), defused against formula execution, null ratio = empty cell.
     expect(lines[5]).toBe(
-      `enterprise,odd,"'=HYPERLINK(""x""),公司",0.5,0.5,0.8,0.4375,,0.5,0.8,,10,8,5,4,10,0,3,2`,
+      `enterprise,odd,"'=HYPERLINK(""x""),公司",0.5,0.5,0.8,0.4375,,0.5,0.8,,10,8,5,4,10,0,3,2,tangshan,other,false`,
     );
   });
 

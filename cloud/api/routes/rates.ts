@@ -8,7 +8,7 @@ import { THETA_QUERY, TIME_QUERY, resolveRange, type TimeQuery } from '../params
 import { guard, type RouteDeps } from '../route.ts';
 import { ID, INDUSTRY } from '../schemas.ts';
 
-interface WindowQuery extends TimeQuery {
+export interface WindowQuery extends TimeQuery {
   theta?: number;
 }
 
@@ -30,12 +30,12 @@ export function ratesQuery(q: WindowQuery, deps: RouteDeps): RatesQuery {
 }
 
 /** `format` wins; otherwise `Accept: text/csv` asks for CSV (browsers' `*\/*` gets JSON). */
-function wantsCsv(request: FastifyRequest, format: RatesQs['format']): boolean {
+export function wantsCsv(request: FastifyRequest, format: RatesQs['format']): boolean {
   if (format !== undefined) return format === 'csv';
   return /(^|,)\s*text\/csv\b/i.test(request.headers.accept ?? '');
 }
 
-const fileStamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, '');
+export const fileStamp = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace(/[-:]/g, '');
 
 export function rateRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { ctx } = deps;
