@@ -89,9 +89,21 @@ function rawLines(t0: number, i: number): string {
   return out;
 }
 
-async function influxQuery(url: string, q: string): Promise<void> {
-  const r = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+async function influxQuery(url: string, q: string, db = ''): Promise<unknown[][]> {
+  const r = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, db }) });
   if (r.status !== 200) throw new Error(`${q}: HTTP ${r.status} ${await r.text()}`);
+  const body = (await r.json()) as { results?: { series?: { values?: unknown[][] }[] }[] };
+  return body.results?.[0]?.series?.[0]?.values ?? [];
+}
+
+/** Points, null values and the sum of the values in a database: both contenders must agree. */
+async function contents(url: string, db: string): Promise<string> {
+  const rows = await influxQuery(
+    url,
+    `SELECT COUNT("good"), COUNT("value"), SUM("value") FROM "${RP}"."telemetry"`,
+    db,
+  );
+  return JSON.stringify(rows[0]?.slice(1));
 }
 
 /** Points per second of raw batched writes of the stream into a fresh database `db`. */
@@ -297,6 +309,9 @@ export async function ingestBench(short: boolean, opts: IngestBenchOptions = {})
 
     const rawAfter = await rawWrite(influxd.url, 'raw_after', t0, messages);
     const rawPointsPerSecond = (rawBefore + rawAfter) / 2;
+    // The same data reached influxd both ways (and every sample counted is there).
+    const [raw, ingested] = [await contents(influxd.url, 'raw_after'), await contents(influxd.url, 'ingest')];
+    if (raw !== ingested) throw new Error(`stored points differ: raw ${raw}, ingest ${ingested}`);
     const points = drained.stored;
     const ingestPointsPerSecond = points / drained.seconds;
     if (opts.cpuProfile) {
