@@ -117,7 +117,11 @@ export function startIngest(cfg: IngestConfig, sinks: IngestSinks, log: Logger):
     clientId: cfg.clientId ?? `lianwang-ingest-${hostId}`,
     protocolVersion: cfg.protocolVersion ?? 4,
     clean: false,
-    reconnectPeriod: 1000,
+    // Fast: after a mosquitto 2.0.11 restart a worker's restored $share subscription receives
+    // nothing until the worker re-subscribes (see subscriptions()), and DATA a gateway publishes
+    // before that is acknowledged and dropped by the broker. Gateways back off from 500 ms (doubling),
+    // so reconnecting every 200 ms makes the workers come back first (docs/reliability.md).
+    reconnectPeriod: 200,
     connectTimeout: 10_000,
     ...(v5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: 65_535 } } : {}),
     ...(cfg.username ? { username: cfg.username } : {}),
