@@ -37,7 +37,15 @@ for (const name of skip) {
     process.exit(2);
   }
 }
-const run = (name: string) => !skip.has(name);
+/** The benchmark under way: named on a failed exit (13 = a benchmark's promise never settled). */
+let current = 'start';
+const run = (name: string) => {
+  current = name;
+  return !skip.has(name);
+};
+process.on('exit', (code) => {
+  if (code !== 0) console.error(`bench: exit ${code} during "${current}"`);
+});
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 
 const rows: [string, string, string][] = [];

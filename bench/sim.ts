@@ -55,11 +55,23 @@ export async function simBench(short: boolean): Promise<SimBenchResult> {
   try {
     let log = '';
     await new Promise<void>((resolve, reject) => {
+      // A deadline keeps the event loop alive and turns a silent stall into a message.
+      const deadline = setTimeout(() => reject(new Error(`lianwang sim: not up in 120 s: ${log}`)), 120_000);
+      const fail = (err: Error) => {
+        clearTimeout(deadline);
+        reject(err);
+      };
       child.stderr.on('data', (c: Buffer) => {
         log += c.toString();
-        if (/devices simulated/.test(log)) resolve();
+        if (/devices simulated/.test(log)) {
+          clearTimeout(deadline);
+          resolve();
+        }
       });
-      child.once('exit', (code) => reject(new Error(`lianwang sim exited (${code}): ${log}`)));
+      child.once('error', (err) => fail(new Error(`lianwang sim: ${err.message}`)));
+      child.once('exit', (code, signal) =>
+        fail(new Error(`lianwang sim exited (${code ?? signal ?? '?'}): ${log}`)),
+      );
     });
     const startSeconds = (performance.now() - t0) / 1000;
     const pid = child.pid ?? 0;
