@@ -161,7 +161,14 @@ export function startIngest(cfg: IngestConfig, sinks: IngestSinks, log: Logger):
     stateTime = Date.now();
     if (track && c.options.will) c.options.will.payload = state(false, stateTime);
   });
+  let stopping = false;
   c.on('error', (err) => {
+    // After stop(), a PUBACK still held for a batch that became durable meets the closed stream
+    // ("write after end"): the broker redelivers that message to the persistent session, so no error.
+    if (stopping) {
+      log.debug({ broker: cfg.broker, err: err.message }, 'ingest MQTT error after stop');
+      return;
+    }
     if (err.message !== lastError) log.error({ broker: cfg.broker, err: err.message }, 'ingest MQTT error');
     lastError = err.message;
   });
@@ -177,6 +184,7 @@ export function startIngest(cfg: IngestConfig, sinks: IngestSinks, log: Logger):
     stats: () => dispatcher.stats(sinks.pending()),
     ready: () => ready,
     async stop() {
+      stopping = true;
       dispatcher.stop();
       if (track && c.connected) {
         await c
