@@ -1,5 +1,5 @@
 /** The KPI: `/api/rates` (JSON or CSV) and `/api/enterprises/:id` (one enterprise, device by device). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Industry } from '../../../config/model/common.ts';
 import type { RatesQuery } from '../../rates/types.ts';
 import { ratesCsv } from '../csv.ts';
@@ -12,11 +12,54 @@ export interface WindowQuery extends TimeQuery {
   theta?: number;
 }
 
-interface RatesQs extends WindowQuery {
+/** The selection and output format /api/rates and /api/rates/trend share. */
+export interface SelectionQs extends WindowQuery {
   enterprise?: string;
   industry?: Industry;
   city?: string;
   format?: 'json' | 'csv';
+}
+
+export const SELECTION_QUERY = {
+  enterprise: { ...ID, description: 'Only this enterprise.' },
+  industry: { ...INDUSTRY, description: 'Only this industry.' },
+  city: { ...ID, description: 'Only this city (id).' },
+  format: { type: 'string', enum: ['json', 'csv'] },
+} as const;
+
+/** The OpenAPI response of a JSON-or-CSV endpoint. */
+export const jsonOrCsv = (description: string, ref: string) => ({
+  200: {
+    description,
+    content: {
+      'application/json': { schema: { $ref: ref } },
+      'text/csv': { schema: { type: 'string', description: 'UTF-8 with BOM, CRLF line ends.' } },
+    },
+  },
+});
+
+/** The window, θ and selection of a query, as the rates engine takes them. */
+export function selectionQuery(q: SelectionQs, deps: RouteDeps): RatesQuery {
+  return {
+    ...ratesQuery(q, deps),
+    ...(q.enterprise === undefined ? {} : { enterprise: q.enterprise }),
+    ...(q.industry === undefined ? {} : { industry: q.industry }),
+    ...(q.city === undefined ? {} : { city: q.city }),
+  };
+}
+
+/** A CSV download named `lianwang-<what>-<from>-<to>.csv`. */
+export function sendCsv(
+  reply: FastifyReply,
+  what: string,
+  window: { from: number; to: number },
+  body: string,
+): FastifyReply {
+  const name = `lianwang-${what}-${fileStamp(window.from)}-${fileStamp(window.to)}.csv`;
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .send(body);
 }
 
 export function ratesQuery(q: WindowQuery, deps: RouteDeps): RatesQuery {
@@ -30,7 +73,7 @@ export function ratesQuery(q: WindowQuery, deps: RouteDeps): RatesQuery {
 }
 
 /** `format` wins; otherwise `Accept: text/csv` asks for CSV (browsers' `*\/*` gets JSON). */
-export function wantsCsv(request: FastifyRequest, format: RatesQs['format']): boolean {
+export function wantsCsv(request: FastifyRequest, format: SelectionQs['format']): boolean {
   if (format !== undefined) return format === 'csv';
   return /(^|,)\s*text\/csv\b/i.test(request.headers.accept ?? '');
 }
@@ -40,7 +83,7 @@ export const fileStamp = (ms: number): string => new Date(ms).toISOString().slic
 export function rateRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { ctx } = deps;
 
-  app.get<{ Querystring: RatesQs }>(
+  app.get<{ Querystring: SelectionQs }>(
     '/api/rates',
     guard('read', {
       tags: ['rates'],
@@ -53,37 +96,15 @@ export function rateRoutes(app: FastifyInstance, deps: RouteDeps): void {
         properties: {
           ...TIME_QUERY,
           ...THETA_QUERY,
-          enterprise: { ...ID, description: 'Only this enterprise.' },
-          industry: { ...INDUSTRY, description: 'Only this industry.' },
-          city: { ...ID, description: 'Only this city (id).' },
-          format: { type: 'string', enum: ['json', 'csv'] },
+          ...SELECTION_QUERY,
         },
       },
-      response: {
-        200: {
-          description: 'The rates report.',
-          content: {
-            'application/json': { schema: { $ref: 'RatesReport#' } },
-            'text/csv': { schema: { type: 'string', description: 'UTF-8 with BOM, CRLF line ends.' } },
-          },
-        },
-      },
+      response: jsonOrCsv('The rates report.', 'RatesReport#'),
     }),
     (request, reply) => {
-      const q = request.query;
-      const query: RatesQuery = {
-        ...ratesQuery(q, deps),
-        ...(q.enterprise === undefined ? {} : { enterprise: q.enterprise }),
-        ...(q.industry === undefined ? {} : { industry: q.industry }),
-        ...(q.city === undefined ? {} : { city: q.city }),
-      };
-      const report = ctx.rates.report(query, deps.now());
-      if (!wantsCsv(request, q.format)) return report;
-      const name = `lianwang-rates-${fileStamp(report.window.from)}-${fileStamp(report.window.to)}.csv`;
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${name}"`)
-        .send(ratesCsv(report));
+      const report = ctx.rates.report(selectionQuery(request.query, deps), deps.now());
+      if (!wantsCsv(request, request.query.format)) return report;
+      return sendCsv(reply, 'rates', report.window, ratesCsv(report));
     },
   );
 

@@ -1,19 +1,13 @@
 /** `/api/rates/trend`: the networked rate per step over a window (JSON or CSV), from the rates engine's index. */
 import type { FastifyInstance } from 'fastify';
-import type { Industry } from '../../../config/model/common.ts';
 import type { TrendQuery } from '../../rates/types.ts';
 import { trendCsv } from '../csv.ts';
 import { parseDuration, THETA_QUERY, TIME_QUERY } from '../params.ts';
 import { guard, type RouteDeps } from '../route.ts';
-import { ID, INDUSTRY } from '../schemas.ts';
-import { fileStamp, ratesQuery, wantsCsv, type WindowQuery } from './rates.ts';
+import { jsonOrCsv, SELECTION_QUERY, type SelectionQs, selectionQuery, sendCsv, wantsCsv } from './rates.ts';
 
-interface TrendQs extends WindowQuery {
+interface TrendQs extends SelectionQs {
   step: string;
-  enterprise?: string;
-  industry?: Industry;
-  city?: string;
-  format?: 'json' | 'csv';
 }
 
 export function trendRoutes(app: FastifyInstance, deps: RouteDeps): void {
@@ -39,38 +33,17 @@ export function trendRoutes(app: FastifyInstance, deps: RouteDeps): void {
             pattern: '^[0-9]+(ms|s|m|h|d|w)$',
             description: 'Step length, e.g. 1h with window=24h, 1d with window=30d.',
           },
-          enterprise: { ...ID, description: 'Only this enterprise.' },
-          industry: { ...INDUSTRY, description: 'Only this industry.' },
-          city: { ...ID, description: 'Only this city (id).' },
-          format: { type: 'string', enum: ['json', 'csv'] },
+          ...SELECTION_QUERY,
         },
       },
-      response: {
-        200: {
-          description: 'The trend.',
-          content: {
-            'application/json': { schema: { $ref: 'RatesTrend#' } },
-            'text/csv': { schema: { type: 'string', description: 'UTF-8 with BOM, CRLF line ends.' } },
-          },
-        },
-      },
+      response: jsonOrCsv('The trend.', 'RatesTrend#'),
     }),
     (request, reply) => {
       const q = request.query;
-      const query: TrendQuery = {
-        ...ratesQuery(q, deps),
-        stepMs: parseDuration('step', q.step),
-        ...(q.enterprise === undefined ? {} : { enterprise: q.enterprise }),
-        ...(q.industry === undefined ? {} : { industry: q.industry }),
-        ...(q.city === undefined ? {} : { city: q.city }),
-      };
+      const query: TrendQuery = { ...selectionQuery(q, deps), stepMs: parseDuration('step', q.step) };
       const trend = deps.ctx.rates.trend(query, deps.now());
       if (!wantsCsv(request, q.format)) return trend;
-      const name = `lianwang-trend-${fileStamp(trend.window.from)}-${fileStamp(trend.window.to)}.csv`;
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${name}"`)
-        .send(trendCsv(trend));
+      return sendCsv(reply, 'trend', trend.window, trendCsv(trend));
     },
   );
 }
