@@ -14,6 +14,7 @@
  * uses encodePayload, which writes it or throws the error naming the metric.
  */
 import { SparkplugType as T } from './datatypes.ts';
+import { INT32_BOUNDS, INT64_BOUNDS } from './values.ts';
 
 // Wire tags: (field number << 3) | wire type.
 const PAYLOAD_TIMESTAMP = 0x08; // 1, varint
@@ -29,19 +30,6 @@ const DOUBLE_VALUE = 0x69; // Metric 13, fixed64
 const BOOLEAN_VALUE = 0x70; // Metric 14, varint
 const STRING_VALUE = 0x7a; // Metric 15, length-delimited
 
-const INT32: Partial<Record<number, readonly [number, number]>> = {
-  [T.Int8]: [-0x80, 0x7f],
-  [T.Int16]: [-0x8000, 0x7fff],
-  [T.Int32]: [-0x80000000, 0x7fffffff],
-  [T.UInt8]: [0, 0xff],
-  [T.UInt16]: [0, 0xffff],
-  [T.UInt32]: [0, 0xffffffff],
-};
-const INT64: Partial<Record<number, readonly [bigint, bigint]>> = {
-  [T.Int64]: [-(1n << 63n), (1n << 63n) - 1n],
-  [T.UInt64]: [0n, (1n << 64n) - 1n],
-  [T.DateTime]: [-(1n << 63n), (1n << 63n) - 1n],
-};
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 // Floats through typed arrays, as protobufjs writes them (NaN payloads included).
@@ -97,8 +85,8 @@ export class DataEncoder {
       kind = IS_NULL;
       valueSize = 2;
     } else {
-      const b32 = INT32[datatype];
-      const b64 = INT64[datatype];
+      const b32 = INT32_BOUNDS[datatype];
+      const b64 = INT64_BOUNDS[datatype];
       if (b32) {
         const n = typeof value === 'bigint' ? Number(value) : value;
         if (typeof n !== 'number' || !Number.isInteger(n) || n < b32[0] || n > b32[1]) return false;

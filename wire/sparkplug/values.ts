@@ -20,7 +20,8 @@ export type Scalar = number | bigint | boolean | string;
 export type RawValue = Scalar | Uint8Array;
 export type WireValue = WireScalar & { bytesValue?: Uint8Array };
 
-const INT32_BOUNDS: Partial<Record<number, readonly [number, number]>> = {
+/** Value ranges of the integer datatypes (shared with data-encoder.ts). */
+export const INT32_BOUNDS: Partial<Record<number, readonly [number, number]>> = {
   [T.Int8]: [-0x80, 0x7f],
   [T.Int16]: [-0x8000, 0x7fff],
   [T.Int32]: [-0x80000000, 0x7fffffff],
@@ -28,7 +29,7 @@ const INT32_BOUNDS: Partial<Record<number, readonly [number, number]>> = {
   [T.UInt16]: [0, 0xffff],
   [T.UInt32]: [0, 0xffffffff],
 };
-const INT64_BOUNDS: Partial<Record<number, readonly [bigint, bigint]>> = {
+export const INT64_BOUNDS: Partial<Record<number, readonly [bigint, bigint]>> = {
   [T.Int64]: [-(1n << 63n), (1n << 63n) - 1n],
   [T.UInt64]: [0n, (1n << 64n) - 1n],
   [T.DateTime]: [-(1n << 63n), (1n << 63n) - 1n],
