@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { binaryPath } from '../helpers/binaries.ts';
-import { influxdBinary } from '../helpers/influxd.ts';
+import { influxdBinary, influxdConfig } from '../helpers/influxd.ts';
 import { freePort } from '../helpers/ports.ts';
 import { type ManagedProcess, startProcess, untilReady } from '../helpers/process.ts';
 
@@ -26,7 +26,7 @@ export async function startRestartableInfluxd(dir: string): Promise<RestartableI
   const [port, rpcPort] = [await freePort(), await freePort()];
   const url = `http://[::1]:${port}`;
   const file = path.join(dir, 'influxd.conf');
-  await writeFile(file, config(dir, port, rpcPort));
+  await writeFile(file, influxdConfig(dir, port, rpcPort));
   const bin = binaryPath(influxdBinary);
   let proc: ManagedProcess | undefined;
   const start = async () => {
@@ -51,35 +51,4 @@ export async function startRestartableInfluxd(dir: string): Promise<RestartableI
     },
     start,
   };
-}
-
-// As test/helpers/influxd.ts, with the data under `dir`.
-function config(dir: string, port: number, rpcPort: number): string {
-  return `reporting-disabled = true
-reporting-enabled = false
-bind-address = "127.0.0.1:${rpcPort}"
-
-[meta]
-  dir = "${path.join(dir, 'meta')}"
-  logging-enabled = false
-
-[data]
-  dir = "${path.join(dir, 'data')}"
-  wal-dir = "${path.join(dir, 'wal')}"
-  query-log-enabled = false
-
-[monitor]
-  store-enabled = false
-
-[http]
-  bind-address = "[::]:${port}"
-  log-enabled = false
-
-[continuous_queries]
-  log-enabled = false
-
-[logging]
-  level = "warn"
-  suppress-logo = true
-`;
 }

@@ -21,7 +21,7 @@ export async function startInfluxd(opts: { timeoutMs?: number } = {}): Promise<I
     binary: influxdBinary,
     args: async (dir) => {
       const file = path.join(dir, 'influxd.conf');
-      await writeFile(file, config(dir, port, rpcPort));
+      await writeFile(file, influxdConfig(dir, port, rpcPort));
       return ['-config', file];
     },
     ready: async () => (await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) })).status === 204,
@@ -34,7 +34,7 @@ export async function startInfluxd(opts: { timeoutMs?: number } = {}): Promise<I
 // Upstream spells the switch `reporting-disabled`; Debian's build renamed it `reporting-enabled`
 // (default false). influxd ignores unknown keys, so both are written.
 // `[::]` binds dual stack (Go clears IPV6_V6ONLY), so the API answers on ::1 and 127.0.0.1.
-function config(dir: string, port: number, rpcPort: number): string {
+export function influxdConfig(dir: string, port: number, rpcPort: number): string {
   return `reporting-disabled = true
 reporting-enabled = false
 bind-address = "127.0.0.1:${rpcPort}"
