@@ -144,6 +144,16 @@ describe('flat payload reader', () => {
     ).toBeUndefined();
   });
 
+  it('leaves a varint longer than protobufjs reads as 32 bits to the general path', () => {
+    // is_historical as an 8-byte varint, then a field with wire type 3: protobufjs's bool() skips
+    // 5 bytes blindly past the 5th and would step over that field (found by the property below).
+    const bytes = Uint8Array.from([
+      18, 17, 10, 0, 40, 160, 207, 182, 212, 226, 188, 183, 1, 35, 0, 48, 0, 56, 1, 24, 143, 1,
+    ]);
+    expect(decodeFlatPayload(bytes, Infinity)).toBeUndefined();
+    same(bytes);
+  });
+
   it('gives the general path’s result or error on truncated, overwritten and random bytes', () => {
     fc.assert(
       fc.property(encoded, fc.nat(), (bytes, cut) => same(bytes.subarray(0, cut % (bytes.length + 1)))),

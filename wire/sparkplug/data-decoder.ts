@@ -77,6 +77,26 @@ function varint64(r: ProtoReader): void {
   throw NOT_FLAT;
 }
 
+/**
+ * Guards a 32-bit varint read (a tag, a length, uint32, bool) before protobufjs reads it: protobufjs
+ * reads at most 5 bytes and, when the 5th continues, skips 5 more without looking, so a longer
+ * varint would put this reader somewhere else than the general path's walk. Such varints, and
+ * values ≥ 2^32, are NotFlat (found by data-decoder.test.ts: an 8-byte is_historical).
+ */
+function short32(r: ProtoReader): ProtoReader {
+  const buf = r.buf;
+  let pos = r.pos;
+  for (let i = 0; i < 5; i++) {
+    if (pos >= r.len) throw NOT_FLAT;
+    const b = buf[pos++] as number;
+    if (b < 128) {
+      if (i === 4 && b > 15) throw NOT_FLAT;
+      return r;
+    }
+  }
+  throw NOT_FLAT;
+}
+
 /** The last varint64 as a number when ≤ 2^53 − 1. */
 const safe = (): number | undefined => (hi < 0x200000 ? hi * 0x100000000 + lo : undefined);
 const big = (): bigint => (BigInt(hi) << 32n) | BigInt(lo);
@@ -92,11 +112,11 @@ function metric(r: ProtoReader, end: number): Metric {
   let valueTag = 0;
   let raw: number | bigint | boolean | string | undefined;
   while (r.pos < end) {
-    const tag = r.uint32();
+    const tag = short32(r).uint32();
     if (valueTag !== 0 && tag !== valueTag && tag >= INT_VALUE && tag <= STRING_VALUE) throw NOT_FLAT;
     switch (tag) {
       case NAME:
-        name = r.string();
+        name = short32(r).string();
         break;
       case ALIAS:
         varint64(r);
@@ -108,19 +128,19 @@ function metric(r: ProtoReader, end: number): Metric {
         if (timestamp === undefined) throw NOT_FLAT;
         break;
       case DATATYPE:
-        datatype = r.uint32();
+        datatype = short32(r).uint32();
         break;
       case IS_HISTORICAL:
-        isHistorical = r.bool();
+        isHistorical = short32(r).bool();
         break;
       case IS_TRANSIENT:
-        isTransient = r.bool();
+        isTransient = short32(r).bool();
         break;
       case IS_NULL:
-        isNull = r.bool();
+        isNull = short32(r).bool();
         break;
       case INT_VALUE:
-        raw = r.uint32();
+        raw = short32(r).uint32();
         valueTag = tag;
         break;
       case LONG_VALUE:
@@ -137,11 +157,11 @@ function metric(r: ProtoReader, end: number): Metric {
         valueTag = tag;
         break;
       case BOOLEAN_VALUE:
-        raw = r.bool();
+        raw = short32(r).bool();
         valueTag = tag;
         break;
       case STRING_VALUE:
-        raw = r.string();
+        raw = short32(r).string();
         valueTag = tag;
         break;
       default:
@@ -186,10 +206,10 @@ export function decodeFlatPayload(bytes: Uint8Array, maxMetrics: number): Payloa
     let timestamp: number | undefined;
     let seq: number | undefined;
     while (r.pos < r.len) {
-      const tag = r.uint32();
+      const tag = short32(r).uint32();
       if (tag === PAYLOAD_METRIC) {
         if (metrics.length >= maxMetrics) return undefined;
-        const length = r.uint32();
+        const length = short32(r).uint32();
         metrics.push(metric(r, r.pos + length));
       } else if (tag === PAYLOAD_TIMESTAMP || tag === PAYLOAD_SEQ) {
         varint64(r);
